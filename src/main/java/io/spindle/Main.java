@@ -1,0 +1,44 @@
+package io.spindle;
+
+import java.lang.management.ManagementFactory;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+import io.helidon.config.ConfigException;
+import io.helidon.logging.common.LogConfig;
+import io.spindle.config.InvalidSettingException;
+import io.spindle.config.Settings;
+import io.spindle.config.SettingsLoader;
+
+/**
+ * Starts Spindle: reads and validates the settings, installs the one shutdown hook, and wires the service.
+ * A bad setting ends the process with exit code 2 and one line naming the key.
+ */
+public final class Main {
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        LogConfig.configureRuntime();
+        Logger log = Logger.getLogger(Main.class.getName());
+        Settings settings;
+        try {
+            settings = SettingsLoader.load(SettingsLoader.defaultSources());
+        } catch (InvalidSettingException | ConfigException e) {
+            System.err.println("spindle: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        Lifecycle lifecycle = new Lifecycle();
+        lifecycle.installShutdownHook();
+        try {
+            Spindle.start(settings, lifecycle);
+            long uptime = ManagementFactory.getRuntimeMXBean().getUptime();
+            log.info(() -> "Spindle started in " + uptime + " ms");
+        } catch (RuntimeException e) {
+            log.log(Level.SEVERE, "Spindle failed to start: " + e.getMessage(), e);
+            lifecycle.close();
+            System.exit(1);
+        }
+    }
+}

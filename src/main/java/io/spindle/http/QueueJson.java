@@ -1,0 +1,44 @@
+package io.spindle.http;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.spindle.task.Queue;
+import io.spindle.task.QueueStats;
+import io.spindle.task.QueueView;
+
+/**
+ * The API's JSON form of a queue with its stats.
+ */
+final class QueueJson {
+    private QueueJson() {
+    }
+
+    static ObjectNode of(QueueView view) {
+        Queue queue = view.queue();
+        ObjectNode node = JsonNodeFactory.instance.objectNode();
+        node.put("name", queue.name());
+        node.set("handler", queue.handler().toJson());
+        node.put("maxConcurrent", queue.maxConcurrent());
+        queue.rate().ifPresentOrElse(rate -> {
+            ObjectNode r = node.putObject("rate");
+            r.put("permits", rate.permits());
+            r.put("period", rate.period().toString());
+        }, () -> node.putNull("rate"));
+        ObjectNode retry = node.putObject("retry");
+        retry.put("maxAttempts", queue.retry().maxAttempts());
+        retry.put("minBackoff", queue.retry().minBackoff().toString());
+        retry.put("maxBackoff", queue.retry().maxBackoff().toString());
+        node.put("retention", queue.retention().toString());
+        node.put("paused", queue.paused());
+        QueueStats stats = view.stats();
+        ObjectNode s = node.putObject("stats");
+        s.put("pending", stats.pending());
+        s.put("scheduled", stats.scheduled());
+        s.put("running", stats.running());
+        s.put("succeeded", stats.succeeded());
+        s.put("failed", stats.failed());
+        s.put("cancelled", stats.cancelled());
+        s.put("oldestPendingAge", stats.oldestPendingAge().toString());
+        return node;
+    }
+}

@@ -1,0 +1,52 @@
+package io.spindle.http;
+
+import java.time.Duration;
+import java.util.function.Consumer;
+
+import io.helidon.http.DirectHandler;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.http.DirectHandlers;
+import io.helidon.webserver.http.Filter;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.observe.ObserveFeature;
+import io.spindle.config.Settings;
+
+/**
+ * Builds the Helidon WebServer: one virtual thread per request, problem+json for every error (failures
+ * of handlers and of routing through the error handler, refusals before routing through direct handlers), and no shutdown hook of its own (the Lifecycle stops it).
+ */
+public final class SpindleServer {
+    private SpindleServer() {
+    }
+
+    public static WebServer create(Settings.Server settings,
+                                   Duration shutdownGrace,
+                                   ObserveFeature observe,
+                                   Filter metricsFilter,
+                                   Consumer<HttpRouting.Builder> routes) {
+        DirectHandlers.Builder direct = DirectHandlers.builder();
+        ProblemDirectHandler problems = new ProblemDirectHandler();
+        for (DirectHandler.EventType type : DirectHandler.EventType.values()) {
+            direct.addHandler(type, problems);
+        }
+        return WebServer.builder()
+                .host(settings.host())
+                .port(settings.port())
+                .maxPayloadSize(settings.maxPayload())
+                .shutdownHook(false)
+                .shutdownGracePeriod(shutdownGrace)
+                .featuresDiscoverServices(false)
+                .addFeature(observe)
+                .directHandlers(direct.build())
+                .routing(routing -> {
+                    routing.addFilter(metricsFilter);
+                    routing.error(Throwable.class, (req, res, failure) -> {
+                        if (!res.isSent()) {
+                            ProblemResponses.send(res, ProblemMapper.map(failure));
+                        }
+                    });
+                    routes.accept(routing);
+                })
+                .build();
+    }
+}

@@ -1,0 +1,75 @@
+package io.spindle.observe;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+
+import io.helidon.dbclient.DbClient;
+import io.helidon.dbclient.health.DbClientHealthCheck;
+import io.helidon.health.HealthCheck;
+import io.helidon.health.HealthCheckResponse;
+import io.helidon.health.HealthCheckType;
+
+/**
+ * Readiness of the database: the DbClient ping must answer within {@code health.db-timeout}. A ping
+ * that is still running is shared by later probes rather than started again, so a hung database costs
+ * one waiting virtual thread, not one per probe.
+ */
+public final class DatabaseReadiness implements HealthCheck {
+    private final HealthCheck ping;
+    private final Duration timeout;
+    private final AtomicReference<CompletableFuture<HealthCheckResponse>> inFlight = new AtomicReference<>();
+
+    public DatabaseReadiness(DbClient dbClient, Duration timeout) {
+        this.ping = DbClientHealthCheck.builder(dbClient).query().statement("SELECT 1").build();
+        this.timeout = timeout;
+    }
+
+    @Override
+    public HealthCheckType type() {
+        return HealthCheckType.READINESS;
+    }
+
+    @Override
+    public String name() {
+        return "database";
+    }
+
+    @Override
+    public HealthCheckResponse call() {
+        CompletableFuture<HealthCheckResponse> attempt = inFlight.updateAndGet(
+                current -> current != null && !current.isDone() ? current : startPing());
+        try {
+            return attempt.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            return down("no answer within " + timeout.toMillis() + " ms");
+        } catch (ExecutionException e) {
+            return down(String.valueOf(e.getCause()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return down("interrupted");
+        }
+    }
+
+    private CompletableFuture<HealthCheckResponse> startPing() {
+        CompletableFuture<HealthCheckResponse> future = new CompletableFuture<>();
+        Thread.ofVirtual().name("readiness-ping").start(() -> {
+            try {
+                future.complete(ping.call());
+            } catch (Throwable t) {
+                future.completeExceptionally(t);
+            }
+        });
+        return future;
+    }
+
+    private static HealthCheckResponse down(String reason) {
+        return HealthCheckResponse.builder()
+                .status(HealthCheckResponse.Status.DOWN)
+                .detail("error", reason)
+                .build();
+    }
+}

@@ -1,0 +1,24 @@
+package io.spindle.task;
+
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * A queue's configuration, as set by {@code PUT /v1/queues/{name}}.
+ */
+public record Queue(String name,
+                    HandlerSpec handler,
+                    int maxConcurrent,
+                    Optional<Rate> rate,
+                    RetryPolicy retry,
+                    Duration retention,
+                    boolean paused) {
+
+    /** At most {@code permits} task starts per {@code period}. */
+    public record Rate(int permits, Duration period) {
+    }
+
+    /** How often and how far apart a failing task is tried again. */
+    public record RetryPolicy(int maxAttempts, Duration minBackoff, Duration maxBackoff) {
+    }
+}
