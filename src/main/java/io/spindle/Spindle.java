@@ -1,54 +1,136 @@
 package io.spindle;
 
+import java.lang.management.ManagementFactory;
+import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
 import java.util.logging.Logger;
+import java.util.random.RandomGenerator;
 
 import io.helidon.metrics.api.Metrics;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.observe.ObserveFeature;
 import io.helidon.webserver.observe.health.HealthObserver;
 import io.helidon.webserver.observe.metrics.MetricsObserver;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.spindle.config.Settings;
 import io.spindle.db.Database;
 import io.spindle.db.EmbeddedDatabase;
 import io.spindle.db.Migrations;
+import io.spindle.db.Notifications;
+import io.spindle.db.PgListener;
+import io.spindle.dispatch.Backoff;
+import io.spindle.dispatch.CompletionWriter;
+import io.spindle.dispatch.Dispatcher;
+import io.spindle.dispatch.LeaseReaper;
+import io.spindle.dispatch.PeriodicDuty;
+import io.spindle.dispatch.QueueCatalog;
+import io.spindle.dispatch.QueueRateLimiters;
+import io.spindle.dispatch.RetentionSweeper;
+import io.spindle.dispatch.Wakeup;
+import io.spindle.dispatch.WorkerExecutor;
+import io.spindle.handler.Handlers;
+import io.spindle.handler.HttpTaskHandler;
+import io.spindle.handler.LogTaskHandler;
+import io.spindle.handler.Outcome;
 import io.spindle.http.QueueRoutes;
 import io.spindle.http.SpindleServer;
+import io.spindle.http.TaskRoutes;
 import io.spindle.observe.DatabaseReadiness;
 import io.spindle.observe.HttpMetricsFilter;
 import io.spindle.observe.JvmMetrics;
 import io.spindle.observe.ShutdownReadiness;
+import io.spindle.observe.TaskMetrics;
+import io.spindle.task.DispatchStore;
+import io.spindle.task.EnqueueCommitter;
 import io.spindle.task.QueueStore;
+import io.spindle.task.Task;
+import io.spindle.task.TaskState;
+import io.spindle.task.TaskStore;
+import io.spindle.task.TaskWaiters;
 
 /**
- * Wires Spindle's parts in dependency order, registering each with the {@link Lifecycle} as it is
- * created, so that shutdown closes them in reverse.
+ * Wires Spindle's parts in dependency order, registering each with the {@link Lifecycle} as it is created,
+ * so that shutdown closes them in reverse: readiness DOWN, stop claiming, stop the HTTP server (in-flight
+ * requests finish), flush enqueues, let running tasks finish until the grace deadline, write their results,
+ * then close the listener, the pool and the embedded database.
  */
 public final class Spindle {
     private static final Logger LOG = Logger.getLogger(Spindle.class.getName());
+    private static final Duration QUICK = Duration.ofSeconds(5);
 
     private Spindle() {
     }
 
-    /** A started service: where it listens and what it runs on. */
-    public record Running(WebServer server, Database database) {
+    /** A started service: where it listens, what it runs on, and its instance id. */
+    public record Running(WebServer server, Database database, String instance) {
         public int port() {
             return server.port();
         }
     }
 
     public static Running start(Settings settings, Lifecycle lifecycle) {
-        String jdbcUrl = settings.db().url().orElseGet(() -> lifecycle.register(
-                "embedded-postgres", Duration.ofSeconds(30),
-                EmbeddedDatabase.start(settings.db().embedded())).jdbcUrl());
-        io.micrometer.core.instrument.MeterRegistry meters =
-                Metrics.globalRegistry().unwrap(io.micrometer.core.instrument.MeterRegistry.class);
+        String instance = instanceId();
+        Duration grace = settings.shutdown().grace();
+        Settings.Db dbSettings = settings.db();
+        String jdbcUrl = dbSettings.url().orElseGet(() -> lifecycle.register(
+                "embedded-postgres", Duration.ofSeconds(30), EmbeddedDatabase.start(dbSettings.embedded())).jdbcUrl());
+        MeterRegistry meters = Metrics.globalRegistry().unwrap(MeterRegistry.class);
         JvmMetrics.bind(meters);
         Database database = lifecycle.register("connection-pool", Duration.ofSeconds(10),
-                                               Database.open(settings.db(), jdbcUrl, meters));
+                                               Database.open(dbSettings, jdbcUrl, meters));
         Migrations.migrate(database.dataSource());
 
         QueueStore queues = new QueueStore(database.client());
+        TaskStore tasks = new TaskStore(database.client());
+        DispatchStore dispatchStore = new DispatchStore(database, instance);
+        TaskMetrics metrics = new TaskMetrics(meters);
+        TaskWaiters waiters = new TaskWaiters(settings.enqueue().maxWaiters());
+        Wakeup wakeup = new Wakeup();
+        Settings.Dispatch dispatch = settings.dispatch();
+
+        PgListener listener = lifecycle.register("notification-listener", QUICK,
+                new PgListener(jdbcUrl, dbSettings.username(), dbSettings.password(), Duration.ofSeconds(1)));
+        CompletionWriter completions = lifecycle.register("completion-writer", QUICK, new CompletionWriter(
+                dispatchStore, dispatch.maxConcurrent() * 4, written -> afterCompletion(written, metrics, waiters, wakeup)));
+        HttpTaskHandler http = lifecycle.register("http-client", QUICK,
+                                                  new HttpTaskHandler(dispatch.backendCooldown(), Clock.systemUTC()));
+        Handlers handlers = new Handlers(http, new LogTaskHandler(),
+                (queue, task) -> new Outcome.Fail("topic handlers are not available in this version"));
+        QueueRateLimiters limiters = new QueueRateLimiters();
+        WorkerExecutor workers = lifecycle.register("workers", grace.plusSeconds(10), new WorkerExecutor(
+                dispatch.maxConcurrent(), handlers::forQueue, limiters, completions, dispatchStore,
+                new Backoff(RandomGenerator.getDefault()), metrics, wakeup::ring));
+        QueueCatalog catalog = new QueueCatalog(queues, limiters::sync);
+        catalog.refresh();
+        lifecycle.register("lease-reaper", QUICK, PeriodicDuty.start("lease-reaper", dispatch.leaseMargin(),
+                new LeaseReaper(dispatchStore, rescued -> afterRescue(rescued, metrics, waiters, wakeup))));
+        lifecycle.register("retention-sweeper", QUICK,
+                           PeriodicDuty.start("retention-sweeper", dispatch.sweepInterval(), new RetentionSweeper(dispatchStore)));
+        Dispatcher dispatcher = new Dispatcher(dispatchStore, catalog, workers, limiters, metrics, wakeup,
+                new Dispatcher.Settings(dispatch.maxClaim(), dispatch.leaseMargin(), dispatch.pollInterval(), grace));
+
+        listener.on(Notifications.WAKE, payload -> fromOthers(payload, instance).ifPresent(m -> wakeup.ring()));
+        listener.on(Notifications.DONE, payload -> fromOthers(payload, instance).ifPresent(
+                m -> waiters.finished(m.items().stream().map(Long::valueOf).toList())));
+        listener.on(Notifications.QUEUES, payload -> fromOthers(payload, instance).ifPresent(m -> {
+            catalog.refresh();
+            wakeup.ring();
+        }));
+        listener.onReconnect(() -> {
+            catalog.refresh();
+            waiters.wakeAll();
+            wakeup.ring();
+        });
+        listener.start();
+        dispatcher.start();
+
+        EnqueueCommitter committer = lifecycle.register("enqueue-committer", QUICK, new EnqueueCommitter(
+                database, tasks, metrics, instance, new EnqueueCommitter.Settings(
+                        settings.enqueue().writers(), 1000, settings.enqueue().backlog(), Duration.ofSeconds(30)),
+                touched -> wakeup.ring()));
+
         ShutdownReadiness accepting = new ShutdownReadiness();
         ObserveFeature observe = ObserveFeature.builder()
                 .addObserver(HealthObserver.builder()
@@ -59,14 +141,48 @@ public final class Spindle {
                                      .build())
                 .addObserver(MetricsObserver.create())
                 .build();
-        Duration grace = settings.shutdown().grace();
+        QueueRoutes queueRoutes = new QueueRoutes(queues, changed -> {
+            queues.announce(instance, changed);
+            catalog.refresh();
+            wakeup.ring();
+        });
+        TaskRoutes taskRoutes = new TaskRoutes(committer, tasks, queues, waiters, Clock.systemUTC());
         WebServer server = SpindleServer.create(
                 settings.server(), grace, observe, new HttpMetricsFilter(Metrics.globalRegistry()),
-                routing -> routing.register("/v1/queues", new QueueRoutes(queues)));
+                routing -> routing.register("/v1/queues", queueRoutes, taskRoutes));
         server.start();
         lifecycle.register("http-server", grace.plusSeconds(5), server::stop);
-        lifecycle.register("readiness", Duration.ofSeconds(1), accepting);
-        LOG.info(() -> "Spindle listening on http://" + settings.server().host() + ":" + server.port());
-        return new Running(server, database);
+        lifecycle.register("long-polls", QUICK, waiters);
+        lifecycle.register("dispatcher", QUICK, dispatcher);
+        lifecycle.register("readiness", QUICK, accepting);
+        LOG.info(() -> "Spindle " + instance + " listening on http://" + settings.server().host() + ":" + server.port());
+        return new Running(server, database, instance);
+    }
+
+    private static java.util.Optional<Notifications.Message> fromOthers(String payload, String instance) {
+        return Notifications.Message.parse(payload).filter(m -> !m.instance().equals(instance));
+    }
+
+    private static void afterCompletion(List<Task> written, TaskMetrics metrics, TaskWaiters waiters, Wakeup wakeup) {
+        boolean retried = false;
+        for (Task task : written) {
+            metrics.finished(task.queue(), task.state() == TaskState.PENDING ? "retried" : task.state().dbName());
+            retried |= task.state() == TaskState.PENDING;
+        }
+        waiters.finished(written.stream().filter(t -> t.state().isFinished()).map(Task::id).toList());
+        if (retried) {
+            wakeup.ring();
+        }
+    }
+
+    private static void afterRescue(List<Task> rescued, TaskMetrics metrics, TaskWaiters waiters, Wakeup wakeup) {
+        rescued.forEach(task -> metrics.finished(task.queue(), "rescued"));
+        waiters.finished(rescued.stream().filter(t -> t.state().isFinished()).map(Task::id).toList());
+        wakeup.ring();
+    }
+
+    private static String instanceId() {
+        String host = ManagementFactory.getRuntimeMXBean().getName();
+        return host.replaceAll("[^A-Za-z0-9@._-]", "") + "-" + UUID.randomUUID().toString().substring(0, 8);
     }
 }

@@ -7,7 +7,12 @@ import java.util.Optional;
 /**
  * Everything Spindle is configured with, validated once by {@link SettingsLoader}.
  */
-public record Settings(Server server, Db db, Shutdown shutdown, Health health) {
+public record Settings(Server server, Db db, Shutdown shutdown, Health health, Dispatch dispatch, Enqueue enqueue) {
+
+    /** The given parts with the documented defaults for dispatch and enqueue. */
+    public Settings(Server server, Db db, Shutdown shutdown, Health health) {
+        this(server, db, shutdown, health, Dispatch.DEFAULTS, Enqueue.DEFAULTS);
+    }
 
     /** The HTTP listener. */
     public record Server(String host, int port, long maxPayload) {
@@ -36,5 +41,25 @@ public record Settings(Server server, Db db, Shutdown shutdown, Health health) {
 
     /** How long readiness waits for the database before it reports DOWN. */
     public record Health(Duration dbTimeout) {
+    }
+
+    /**
+     * Running tasks: how many at once on this instance, how many a claim may take, how long a lease outlives
+     * the handler's timeout, the safety-net poll, the cool-down of a failing backend, and how often finished
+     * tasks past retention are deleted.
+     */
+    public record Dispatch(int maxConcurrent,
+                           int maxClaim,
+                           Duration leaseMargin,
+                           Duration pollInterval,
+                           Duration backendCooldown,
+                           Duration sweepInterval) {
+        public static final Dispatch DEFAULTS = new Dispatch(
+                64, 200, Duration.ofSeconds(30), Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofMinutes(1));
+    }
+
+    /** Group commit of enqueues, and the bound on long-polling requests. */
+    public record Enqueue(int writers, int backlog, int maxWaiters) {
+        public static final Enqueue DEFAULTS = new Enqueue(2, 10_000, 10_000);
     }
 }

@@ -69,7 +69,18 @@ public final class SettingsLoader {
                 duration("shutdown.grace", Duration.ofSeconds(30), Duration.ZERO, Duration.ofMinutes(10)));
         var health = new Settings.Health(
                 duration("health.db-timeout", Duration.ofSeconds(1), Duration.ofMillis(50), Duration.ofSeconds(30)));
-        return new Settings(server, db, shutdown, health);
+        var dispatch = new Settings.Dispatch(
+                integer("worker.max-concurrent", 64, 1, 10_000),
+                integer("dispatch.max-claim", 200, 1, 10_000),
+                duration("dispatch.lease-margin", Duration.ofSeconds(30), Duration.ofSeconds(1), Duration.ofHours(1)),
+                duration("dispatch.poll-interval", Duration.ofSeconds(5), Duration.ofMillis(100), Duration.ofMinutes(10)),
+                duration("dispatch.backend-cooldown", Duration.ofSeconds(10), Duration.ZERO, Duration.ofHours(1)),
+                duration("retention.sweep-interval", Duration.ofMinutes(1), Duration.ofSeconds(1), Duration.ofDays(1)));
+        var enqueue = new Settings.Enqueue(
+                integer("enqueue.writers", 2, 1, 64),
+                integer("enqueue.backlog", 10_000, 1, 1_000_000),
+                integer("tasks.max-waiters", 10_000, 1, 1_000_000));
+        return new Settings(server, db, shutdown, health, dispatch, enqueue);
     }
 
     private String text(String key, String defaultValue) {

@@ -93,6 +93,14 @@ public final class Database implements AutoCloseable {
         }
     }
 
+    /**
+     * What a failed statement becomes: a 503-mapped refusal when the database is out of reach, else an
+     * unchecked wrapper that stays a bug to look at.
+     */
+    public static RuntimeException failure(SQLException e) {
+        return DatabaseFailures.isUnavailable(e) ? unavailable(e) : new IllegalStateException("SQL failed: " + e.getMessage(), e);
+    }
+
     /** The refusal a request gets when the database is out of reach. */
     public static SpindleException.Unavailable unavailable(Throwable cause) {
         return new SpindleException.Unavailable("The database is unavailable; try again shortly.", RETRY_AFTER, cause);

@@ -34,6 +34,21 @@ final class JsonFields {
         return new JsonFields(node, "", errors);
     }
 
+    /** An object inside a larger document; errors are reported under {@code prefix}. */
+    static JsonFields at(JsonNode node, String prefix, List<FieldError> errors) {
+        if (!node.isObject()) {
+            errors.add(new FieldError(prefix.endsWith(".") ? prefix.substring(0, prefix.length() - 1) : prefix,
+                                      "must be a JSON object"));
+        }
+        return new JsonFields(node, prefix, errors);
+    }
+
+    /** Whether the field is present at all, even as JSON null. */
+    boolean present(String field) {
+        read.add(field);
+        return node.has(field);
+    }
+
     boolean has(String field) {
         read.add(field);
         JsonNode value = node.get(field);

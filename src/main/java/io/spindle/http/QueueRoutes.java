@@ -1,5 +1,7 @@
 package io.spindle.http;
 
+import java.util.function.Consumer;
+
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRules;
@@ -15,9 +17,12 @@ import io.spindle.task.QueueStore;
  */
 public final class QueueRoutes implements HttpService {
     private final QueueStore queues;
+    private final Consumer<String> changed;
 
-    public QueueRoutes(QueueStore queues) {
+    /** @param changed told the name of each queue whose configuration changed (created, replaced, paused, ...) */
+    public QueueRoutes(QueueStore queues, Consumer<String> changed) {
         this.queues = queues;
+        this.changed = changed;
     }
 
     @Override
@@ -45,6 +50,7 @@ public final class QueueRoutes implements HttpService {
         String name = Names.requireQueueName(req.path().pathParameters().get("name"));
         Queue queue = QueueRequest.parse(name, RequestBodies.json(req));
         QueueStore.Saved saved = queues.save(queue);
+        changed.accept(name);
         if (saved == QueueStore.Saved.CREATED) {
             res.header(HeaderNames.LOCATION, "/v1/queues/" + name);
         }
@@ -60,11 +66,14 @@ public final class QueueRoutes implements HttpService {
     private void delete(ServerRequest req, ServerResponse res) {
         String name = Names.requireQueueName(req.path().pathParameters().get("name"));
         queues.delete(name);
+        changed.accept(name);
         res.status(Status.NO_CONTENT_204).send();
     }
 
     private void setPaused(ServerRequest req, ServerResponse res, boolean paused) {
         String name = Names.requireQueueName(req.path().pathParameters().get("name"));
-        JsonResponses.send(res, Status.OK_200, QueueJson.of(queues.setPaused(name, paused)));
+        var view = queues.setPaused(name, paused);
+        changed.accept(name);
+        JsonResponses.send(res, Status.OK_200, QueueJson.of(view));
     }
 }

@@ -17,10 +17,15 @@ import io.helidon.dbclient.DbTransaction;
 public final class QueueStore {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private static final String SELECT_WITH_STATS = """
-            SELECT q.name, q.handler::text AS handler, q.max_concurrent,
-                   coalesce(q.rate_permits, 0) AS rate_permits, coalesce(q.rate_period_ms, 0) AS rate_period_ms,
-                   q.max_attempts, q.min_backoff_ms, q.max_backoff_ms, q.retention_ms, q.paused,
+    private static final String QUEUE_COLUMNS = """
+            q.name, q.handler::text AS handler, q.max_concurrent,
+            coalesce(q.rate_permits, 0) AS rate_permits, coalesce(q.rate_period_ms, 0) AS rate_period_ms,
+            q.max_attempts, q.min_backoff_ms, q.max_backoff_ms, q.retention_ms, q.paused""";
+
+    private static final String SELECT_CONFIG = "SELECT " + QUEUE_COLUMNS + " FROM queues q";
+
+    private static final String SELECT_WITH_STATS = "SELECT " + QUEUE_COLUMNS + """
+            ,
                    s.pending, s.scheduled, s.running, s.succeeded, s.failed, s.cancelled,
                    coalesce(s.oldest_pending_ms, 0) AS oldest_pending_ms
             FROM queues q
@@ -81,6 +86,15 @@ public final class QueueStore {
         return db.execute().get(SELECT_WITH_STATS + " WHERE q.name = ?", name).map(QueueStore::view);
     }
 
+    public boolean exists(String name) {
+        return db.execute().get("SELECT 1 AS found FROM queues WHERE name = ?", name).isPresent();
+    }
+
+    /** Tells every instance (through {@code spindle_queues}) that a queue's configuration changed. */
+    public void announce(String instance, String name) {
+        db.execute().get("SELECT pg_notify(?, ?) AS sent", io.spindle.db.Notifications.QUEUES, instance + "|" + name);
+    }
+
     public QueueView get(String name) {
         return find(name).orElseThrow(() -> notFound(name));
     }
@@ -88,6 +102,18 @@ public final class QueueStore {
     public List<QueueView> list() {
         try (Stream<DbRow> rows = db.execute().query(SELECT_WITH_STATS + " ORDER BY q.name")) {
             return rows.map(QueueStore::view).toList();
+        }
+    }
+
+    /** Every queue's configuration, without statistics. */
+    public java.util.Map<String, Queue> configs() {
+        try (Stream<DbRow> rows = db.execute().query(SELECT_CONFIG + " ORDER BY q.name")) {
+            var map = new java.util.LinkedHashMap<String, Queue>();
+            rows.forEach(row -> {
+                Queue queue = queue(row);
+                map.put(queue.name(), queue);
+            });
+            return map;
         }
     }
 
@@ -123,16 +149,24 @@ public final class QueueStore {
         }
     }
 
-    private static SpindleException.NotFound notFound(String name) {
+    public static SpindleException.NotFound notFound(String name) {
         return new SpindleException.NotFound("Queue '" + name + "' does not exist.");
     }
 
     private static QueueView view(DbRow row) {
+        QueueStats stats = new QueueStats(
+                longOf(row, "pending"), longOf(row, "scheduled"), longOf(row, "running"),
+                longOf(row, "succeeded"), longOf(row, "failed"), longOf(row, "cancelled"),
+                Duration.ofMillis(longOf(row, "oldest_pending_ms")));
+        return new QueueView(queue(row), stats);
+    }
+
+    private static Queue queue(DbRow row) {
         int permits = (int) longOf(row, "rate_permits");
         Optional<Queue.Rate> rate = permits == 0
                 ? Optional.empty()
                 : Optional.of(new Queue.Rate(permits, Duration.ofMillis(longOf(row, "rate_period_ms"))));
-        Queue queue = new Queue(
+        return new Queue(
                 row.column("name").get(String.class),
                 HandlerSpec.fromStored(parse(row.column("handler").get(String.class))),
                 (int) longOf(row, "max_concurrent"),
@@ -142,11 +176,6 @@ public final class QueueStore {
                                       Duration.ofMillis(longOf(row, "max_backoff_ms"))),
                 Duration.ofMillis(longOf(row, "retention_ms")),
                 row.column("paused").get(Boolean.class));
-        QueueStats stats = new QueueStats(
-                longOf(row, "pending"), longOf(row, "scheduled"), longOf(row, "running"),
-                longOf(row, "succeeded"), longOf(row, "failed"), longOf(row, "cancelled"),
-                Duration.ofMillis(longOf(row, "oldest_pending_ms")));
-        return new QueueView(queue, stats);
     }
 
     private static long longOf(DbRow row, String column) {

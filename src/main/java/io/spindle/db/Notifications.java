@@ -1,0 +1,72 @@
+package io.spindle.db;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.util.Collection;
+import java.util.Optional;
+
+/**
+ * Spindle's notification channels and their payloads: {@code <instance>|<item>,<item>,...}. The sender's
+ * instance id lets a receiver skip what it already handled in process. NOTIFY serialises commits, so
+ * senders notify once per committed batch, never once per task.
+ */
+public final class Notifications {
+    /** Tasks became due or pending in the listed queues. */
+    public static final String WAKE = "spindle_wake";
+    /** The listed tasks reached a final state. */
+    public static final String DONE = "spindle_done";
+    /** The listed queues' configuration changed. */
+    public static final String QUEUES = "spindle_queues";
+
+    /** PostgreSQL refuses payloads of 8,000 bytes or more. */
+    private static final int MAX_PAYLOAD = 7_900;
+
+    private Notifications() {
+    }
+
+    /** A received payload, split. */
+    public record Message(String instance, java.util.List<String> items) {
+        public static Optional<Message> parse(String payload) {
+            int bar = payload == null ? -1 : payload.indexOf('|');
+            if (bar < 0) {
+                return Optional.empty();
+            }
+            String rest = payload.substring(bar + 1);
+            return Optional.of(new Message(payload.substring(0, bar),
+                                           rest.isEmpty() ? java.util.List.of() : java.util.List.of(rest.split(","))));
+        }
+    }
+
+    /**
+     * Queues NOTIFYs on the caller's connection; they are delivered when its transaction commits. Items
+     * that do not fit one payload are split over several.
+     */
+    public static void send(Connection connection, String channel, String instance, Collection<String> items)
+            throws SQLException {
+        if (items.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement st = connection.prepareStatement("SELECT pg_notify(?, ?)")) {
+            StringBuilder payload = new StringBuilder(instance).append('|');
+            int emptyLength = payload.length();
+            for (String item : items) {
+                if (payload.length() + item.length() + 1 > MAX_PAYLOAD && payload.length() > emptyLength) {
+                    execute(st, channel, payload);
+                    payload.setLength(emptyLength);
+                }
+                if (payload.length() > emptyLength) {
+                    payload.append(',');
+                }
+                payload.append(item);
+            }
+            execute(st, channel, payload);
+        }
+    }
+
+    private static void execute(PreparedStatement st, String channel, CharSequence payload) throws SQLException {
+        st.setString(1, channel);
+        st.setString(2, payload.toString());
+        st.executeQuery().close();
+    }
+}

@@ -1,0 +1,156 @@
+package io.spindle.dispatch;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.logging.Logger;
+
+import io.spindle.observe.TaskMetrics;
+import io.spindle.task.DispatchStore;
+import io.spindle.task.HandlerSpec;
+import io.spindle.task.Queue;
+import io.spindle.task.Task;
+
+/**
+ * Claims due tasks and starts them. One loop on a virtual thread: claim as many due tasks as there are free
+ * workers (within each queue's {@code maxConcurrent} and rate), in one statement, then sleep until woken: by
+ * an enqueue here or on another instance, by a worker freeing up, or by the timer set to the next
+ * {@code runAt}. The poll interval is only a safety net for missed wake-ups.
+ */
+public final class Dispatcher implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(Dispatcher.class.getName());
+    private static final Duration NON_HTTP_TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration FAILURE_PAUSE = Duration.ofSeconds(1);
+
+    private final DispatchStore store;
+    private final QueueCatalog catalog;
+    private final WorkerExecutor workers;
+    private final QueueRateLimiters limiters;
+    private final TaskMetrics metrics;
+    private final Settings settings;
+    private final Wakeup wakeup;
+    private volatile boolean stopping;
+    private Thread loop;
+    private int rotation;
+    private Instant nextCatalogRefresh = Instant.MIN;
+
+    /** How the dispatcher claims and waits. */
+    public record Settings(int maxClaim, Duration leaseMargin, Duration pollInterval, Duration shutdownGrace) {
+    }
+
+    public Dispatcher(DispatchStore store, QueueCatalog catalog, WorkerExecutor workers, QueueRateLimiters limiters,
+                      TaskMetrics metrics, Wakeup wakeup, Settings settings) {
+        this.wakeup = wakeup;
+        this.store = store;
+        this.catalog = catalog;
+        this.workers = workers;
+        this.limiters = limiters;
+        this.metrics = metrics;
+        this.settings = settings;
+    }
+
+    public void start() {
+        loop = Thread.ofVirtual().name("dispatcher").start(this::run);
+    }
+
+    private void run() {
+        while (!stopping) {
+            Duration wait;
+            try {
+                refreshCatalogIfDue();
+                wait = round();
+            } catch (RuntimeException e) {
+                LOG.warning(() -> "dispatch round failed (" + e.getMessage() + "); retrying in " + FAILURE_PAUSE.toMillis() + " ms");
+                wait = FAILURE_PAUSE;
+            }
+            if (!awaitSignal(wait)) {
+                return;
+            }
+        }
+    }
+
+    private void refreshCatalogIfDue() {
+        Instant now = Instant.now();
+        if (now.isAfter(nextCatalogRefresh)) {
+            catalog.refresh();
+            nextCatalogRefresh = now.plus(settings.pollInterval());
+        }
+    }
+
+    /** One claim round; returns how long to sleep unless woken. */
+    private Duration round() {
+        int free = workers.free();
+        if (free == 0) {
+            return settings.pollInterval();
+        }
+        Duration wait = settings.pollInterval();
+        List<DispatchStore.Want> wants = new ArrayList<>();
+        List<Queue> queues = new ArrayList<>(catalog.all().values());
+        int remaining = Math.min(free, settings.maxClaim());
+        for (int i = 0; i < queues.size() && remaining > 0; i++) {
+            Queue queue = queues.get((rotation + i) % queues.size());
+            if (queue.paused()) {
+                continue;
+            }
+            int capacity = queue.maxConcurrent() - workers.running(queue.name());
+            int rateAllows = limiters.available(queue);
+            if (rateAllows == 0) {
+                Duration period = limiters.refreshPeriod(queue);
+                wait = period.compareTo(wait) < 0 ? period : wait;
+            }
+            int count = Math.min(remaining, Math.min(capacity, rateAllows));
+            if (count > 0) {
+                wants.add(new DispatchStore.Want(queue.name(), count, lease(queue)));
+                remaining -= count;
+            }
+        }
+        rotation++;
+        if (wants.isEmpty()) {
+            return wait;
+        }
+        DispatchStore.Claim claim = store.claim(wants);
+        if (!claim.tasks().isEmpty()) {
+            metrics.claimed(claim.tasks().size());
+        }
+        Map<String, Queue> byName = catalog.all();
+        for (Task task : claim.tasks()) {
+            workers.start(task, byName.get(task.queue()));
+        }
+        int wanted = wants.stream().mapToInt(DispatchStore.Want::count).sum();
+        if (claim.tasks().size() == wanted) {
+            return Duration.ZERO;
+        }
+        if (claim.nextDueIn().isPresent() && claim.nextDueIn().get().compareTo(wait) < 0) {
+            wait = claim.nextDueIn().get();
+        }
+        return wait;
+    }
+
+    private Duration lease(Queue queue) {
+        Duration timeout = queue.handler() instanceof HandlerSpec.Http http ? http.timeout() : NON_HTTP_TIMEOUT;
+        return timeout.plus(settings.leaseMargin());
+    }
+
+    /** Sleeps until rung or {@code wait} passes; false when the dispatcher is stopping. */
+    private boolean awaitSignal(Duration wait) {
+        try {
+            wakeup.await(wait);
+            return !stopping;
+        } catch (InterruptedException e) {
+            return false;
+        }
+    }
+
+    /** Stops claiming (the first step of shutdown); running tasks get until the grace deadline to finish. */
+    @Override
+    public void close() throws InterruptedException {
+        workers.drainUntil(Instant.now().plus(settings.shutdownGrace()));
+        stopping = true;
+        wakeup.ring();
+        if (loop != null && !loop.join(Duration.ofSeconds(5))) {
+            loop.interrupt();
+        }
+    }
+}

@@ -1,0 +1,196 @@
+package io.spindle.http;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import io.spindle.task.EnqueueCommitter;
+import io.spindle.task.Enqueued;
+import io.spindle.task.Names;
+import io.spindle.task.NewTask;
+import io.spindle.task.QueueStore;
+import io.spindle.task.SpindleException;
+import io.spindle.task.SpindleException.FieldError;
+import io.spindle.task.Task;
+import io.spindle.task.TaskState;
+import io.spindle.task.TaskStore;
+import io.spindle.task.TaskWaiters;
+
+/**
+ * {@code /v1/queues/{name}/tasks}: enqueue (one or a batch), read (with long-poll), list, cancel and retry.
+ */
+public final class TaskRoutes implements HttpService {
+    static final Duration MAX_WAIT = Duration.ofSeconds(60);
+    static final int DEFAULT_LIMIT = 50;
+    static final int MAX_LIMIT = 500;
+
+    private final EnqueueCommitter committer;
+    private final TaskStore tasks;
+    private final QueueStore queues;
+    private final TaskWaiters waiters;
+    private final Clock clock;
+
+    public TaskRoutes(EnqueueCommitter committer, TaskStore tasks, QueueStore queues, TaskWaiters waiters, Clock clock) {
+        this.committer = committer;
+        this.tasks = tasks;
+        this.queues = queues;
+        this.waiters = waiters;
+        this.clock = clock;
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        rules.post("/{name}/tasks", this::enqueue)
+                .get("/{name}/tasks", this::list)
+                .any("/{name}/tasks", MethodNotAllowed.allow("GET, POST"))
+                .post("/{name}/tasks/batch", this::enqueueBatch)
+                .any("/{name}/tasks/batch", MethodNotAllowed.allow("POST"))
+                .get("/{name}/tasks/{id}", this::get)
+                .delete("/{name}/tasks/{id}", this::cancel)
+                .any("/{name}/tasks/{id}", MethodNotAllowed.allow("GET, DELETE"))
+                .post("/{name}/tasks/{id}/retry", this::retry)
+                .any("/{name}/tasks/{id}/retry", MethodNotAllowed.allow("POST"));
+    }
+
+    private void enqueue(ServerRequest req, ServerResponse res) {
+        String queue = queueName(req);
+        Optional<String> header = EnqueueRequest.idempotencyHeader(
+                req.headers().first(HeaderNames.create("Idempotency-Key")));
+        NewTask task = EnqueueRequest.one(queue, RequestBodies.json(req), header, clock);
+        Enqueued enqueued = committer.enqueue(task);
+        if (enqueued.created()) {
+            res.header(HeaderNames.LOCATION, location(enqueued.task()));
+        }
+        JsonResponses.send(res, enqueued.created() ? Status.CREATED_201 : Status.OK_200, TaskJson.of(enqueued.task()));
+    }
+
+    private void enqueueBatch(ServerRequest req, ServerResponse res) {
+        String queue = queueName(req);
+        List<NewTask> batch = EnqueueRequest.batch(queue, RequestBodies.json(req), clock);
+        List<Enqueued> enqueued = committer.enqueueAll(batch);
+        ObjectNode body = Json.mapper().createObjectNode();
+        var items = body.putArray("items");
+        enqueued.forEach(e -> items.add(TaskJson.of(e.task())));
+        JsonResponses.send(res, Status.CREATED_201, body);
+    }
+
+    private void get(ServerRequest req, ServerResponse res) throws InterruptedException {
+        String queue = queueName(req);
+        long id = taskId(req, queue);
+        Duration wait = waitParameter(req);
+        Task task = waiters.await(id, wait, () -> tasks.find(queue, id).orElseThrow(() -> TaskStore.notFound(queue, id)));
+        JsonResponses.send(res, Status.OK_200, TaskJson.of(task));
+    }
+
+    private void list(ServerRequest req, ServerResponse res) {
+        String queue = queueName(req);
+        Optional<TaskState> state = req.query().first("state").asOptional().map(s -> TaskState.parse(s)
+                .orElseThrow(() -> invalid("state", "must be one of pending, running, succeeded, failed, cancelled")));
+        int limit = req.query().first("limit").asOptional().map(TaskRoutes::limit).orElse(DEFAULT_LIMIT);
+        Optional<Long> before = req.query().first("cursor").asOptional().map(TaskRoutes::cursor);
+        if (!queues.exists(queue)) {
+            throw QueueStore.notFound(queue);
+        }
+        TaskStore.Page page = tasks.list(queue, state, limit, before);
+        ObjectNode body = Json.mapper().createObjectNode();
+        var items = body.putArray("items");
+        page.tasks().forEach(t -> items.add(TaskJson.of(t)));
+        body.put("nextCursor", page.nextBefore().map(TaskRoutes::encodeCursor).orElse(null));
+        JsonResponses.send(res, Status.OK_200, body);
+    }
+
+    private void cancel(ServerRequest req, ServerResponse res) {
+        String queue = queueName(req);
+        JsonResponses.send(res, Status.OK_200, TaskJson.of(tasks.cancel(queue, taskId(req, queue))));
+    }
+
+    private void retry(ServerRequest req, ServerResponse res) {
+        String queue = queueName(req);
+        Task task = tasks.retry(queue, taskId(req, queue));
+        committer.announce(task.queue());
+        JsonResponses.send(res, Status.OK_200, TaskJson.of(task));
+    }
+
+    private static String queueName(ServerRequest req) {
+        return Names.requireQueueName(req.path().pathParameters().get("name"));
+    }
+
+    /** Ids are opaque to clients; one that is not ours names no task. */
+    private static long taskId(ServerRequest req, String queue) {
+        String raw = req.path().pathParameters().get("id");
+        try {
+            long id = Long.parseLong(raw);
+            if (id > 0) {
+                return id;
+            }
+        } catch (NumberFormatException e) {
+            // falls through to not found
+        }
+        throw new SpindleException.NotFound("Task " + (raw.length() > 64 ? raw.substring(0, 64) + "…" : raw)
+                                                    + " does not exist in queue '" + queue + "'.");
+    }
+
+    private static Duration waitParameter(ServerRequest req) {
+        Optional<String> raw = req.query().first("wait").asOptional();
+        if (raw.isEmpty()) {
+            return Duration.ZERO;
+        }
+        try {
+            Duration wait = Duration.parse(raw.get());
+            if (wait.isNegative() || wait.compareTo(MAX_WAIT) > 0) {
+                throw invalid("wait", "must be between PT0S and PT60S");
+            }
+            return wait;
+        } catch (DateTimeParseException e) {
+            throw invalid("wait", "must be an ISO-8601 duration such as PT10S");
+        }
+    }
+
+    private static int limit(String raw) {
+        try {
+            int limit = Integer.parseInt(raw);
+            if (limit >= 1 && limit <= MAX_LIMIT) {
+                return limit;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw invalid("limit", "must be a whole number from 1 to " + MAX_LIMIT);
+    }
+
+    private static long cursor(String raw) {
+        try {
+            String decoded = new String(Base64.getUrlDecoder().decode(raw), StandardCharsets.US_ASCII);
+            if (decoded.startsWith("before:")) {
+                return Long.parseLong(decoded.substring("before:".length()));
+            }
+        } catch (IllegalArgumentException e) {
+            // reported below
+        }
+        throw invalid("cursor", "is not a cursor this service issued");
+    }
+
+    private static String encodeCursor(long before) {
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(("before:" + before).getBytes(StandardCharsets.US_ASCII));
+    }
+
+    private static String location(Task task) {
+        return "/v1/queues/" + task.queue() + "/tasks/" + task.id();
+    }
+
+    private static SpindleException.Invalid invalid(String parameter, String message) {
+        return new SpindleException.Invalid("Invalid query parameter '" + parameter + "'.",
+                                            List.of(new FieldError(parameter, message)));
+    }
+}

@@ -1,0 +1,282 @@
+package io.spindle.task;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+
+import io.spindle.db.Database;
+import io.spindle.db.Notifications;
+
+/**
+ * The SQL home of dispatch: claiming due tasks under leases, writing results back, returning tasks to
+ * pending, rescuing expired leases and deleting finished tasks past retention. Every state change is one
+ * statement guarded by the state (and attempt) it expects, so two instances can never both finish one
+ * attempt. Plain JDBC on the pool: these statements bind arrays and run in batches.
+ */
+public final class DispatchStore {
+
+    private static final String CLAIM = """
+            WITH wanted AS (
+                SELECT * FROM unnest(?::text[], ?::int[], ?::bigint[]) AS w(queue, n, lease_ms)
+            ), picked AS (
+                SELECT p.id, w.lease_ms
+                FROM wanted w CROSS JOIN LATERAL (
+                    SELECT t.id FROM tasks t
+                    WHERE t.queue = w.queue AND t.state = 'pending' AND t.run_at <= now()
+                    ORDER BY t.priority DESC, t.run_at, t.id
+                    LIMIT w.n
+                    FOR UPDATE SKIP LOCKED
+                ) p
+            )
+            UPDATE tasks t SET state = 'running', attempts = t.attempts + 1, lease_owner = ?,
+                               lease_until = now() + p.lease_ms * interval '1 millisecond', updated_at = now()
+            FROM picked p
+            WHERE t.id = p.id
+            RETURNING %s
+            """.formatted(TaskRows.columns("t."));
+
+    private static final String NEXT_RUN_AT = """
+            SELECT min(run_at) AS next_run_at, now() AS db_now FROM tasks WHERE state = 'pending' AND run_at > now()
+            """;
+
+    private static final String COMPLETE = """
+            UPDATE tasks t SET
+                state = c.state,
+                result = c.result::jsonb,
+                last_error = c.error,
+                run_at = CASE WHEN c.state = 'pending' THEN now() + c.delay_ms * interval '1 millisecond' ELSE t.run_at END,
+                finished_at = CASE WHEN c.state = 'pending' THEN NULL ELSE now() END,
+                lease_owner = NULL, lease_until = NULL, updated_at = now()
+            FROM unnest(?::bigint[], ?::int[], ?::text[], ?::text[], ?::text[], ?::bigint[])
+                 AS c(id, attempt, state, result, error, delay_ms)
+            WHERE t.id = c.id AND t.state = 'running' AND t.attempts = c.attempt
+            RETURNING %s
+            """.formatted(TaskRows.columns("t."));
+
+    private static final String RELEASE = """
+            UPDATE tasks t SET state = 'pending', attempts = t.attempts - 1, lease_owner = NULL, lease_until = NULL,
+                               updated_at = now()
+            FROM unnest(?::bigint[], ?::int[]) AS r(id, attempt)
+            WHERE t.id = r.id AND t.state = 'running' AND t.attempts = r.attempt AND t.lease_owner = ?
+            RETURNING t.queue
+            """;
+
+    private static final String RESCUE = """
+            UPDATE tasks t SET
+                state = CASE WHEN t.attempts >= t.max_attempts THEN 'failed' ELSE 'pending' END,
+                finished_at = CASE WHEN t.attempts >= t.max_attempts THEN now() END,
+                run_at = now(),
+                last_error = 'lease expired: attempt ' || t.attempts || ' held by ' || coalesce(t.lease_owner, '?')
+                             || ' did not finish in time',
+                lease_owner = NULL, lease_until = NULL, updated_at = now()
+            WHERE t.id IN (
+                SELECT id FROM tasks WHERE state = 'running' AND lease_until < now()
+                ORDER BY lease_until LIMIT ? FOR UPDATE SKIP LOCKED
+            )
+            RETURNING %s
+            """.formatted(TaskRows.columns("t."));
+
+    private static final String SWEEP = """
+            DELETE FROM tasks WHERE id IN (
+                SELECT t.id FROM tasks t JOIN queues q ON q.name = t.queue
+                WHERE t.finished_at IS NOT NULL AND t.finished_at < now() - q.retention_ms * interval '1 millisecond'
+                LIMIT ? FOR UPDATE OF t SKIP LOCKED
+            )
+            """;
+
+    private final Database db;
+    private final String instance;
+
+    /** @param instance this instance's id: the lease owner, and the sender named in notifications */
+    public DispatchStore(Database db, String instance) {
+        this.db = db;
+        this.instance = instance;
+    }
+
+    public String instance() {
+        return instance;
+    }
+
+    /** How many tasks of a queue to claim, and the lease each gets. */
+    public record Want(String queue, int count, Duration lease) {
+    }
+
+    /**
+     * What a claim found: the tasks now running under this owner's lease, and, when fewer were found than
+     * wanted, the next {@code runAt} of any pending task, measured on the database's clock.
+     */
+    public record Claim(List<Task> tasks, Optional<Duration> nextDueIn) {
+    }
+
+    public Claim claim(List<Want> wants) {
+        int total = wants.stream().mapToInt(Want::count).sum();
+        return inTransaction(c -> {
+            List<Task> tasks = new ArrayList<>(total);
+            try (PreparedStatement st = c.prepareStatement(CLAIM)) {
+                st.setArray(1, c.createArrayOf("text", wants.stream().map(Want::queue).toArray()));
+                st.setArray(2, c.createArrayOf("int4", wants.stream().map(Want::count).toArray()));
+                st.setArray(3, c.createArrayOf("int8", wants.stream().map(w -> w.lease().toMillis()).toArray()));
+                st.setString(4, instance);
+                try (ResultSet rs = st.executeQuery()) {
+                    while (rs.next()) {
+                        tasks.add(TaskRows.of(rs));
+                    }
+                }
+            }
+            // Same transaction, same now(): a task that fell due after the claim's snapshot is still in range.
+            Optional<Duration> next = tasks.size() < total ? nextDueIn(c) : Optional.empty();
+            return new Claim(tasks, next);
+        });
+    }
+
+    /** Time until the next pending task falls due, on the database's clock; empty when none is waiting. */
+    public Optional<Duration> nextDueIn() {
+        try (Connection c = db.connection()) {
+            return nextDueIn(c);
+        } catch (SQLException e) {
+            throw Database.failure(e);
+        }
+    }
+
+    private static Optional<Duration> nextDueIn(Connection c) throws SQLException {
+        try (PreparedStatement st = c.prepareStatement(NEXT_RUN_AT); ResultSet rs = st.executeQuery()) {
+            rs.next();
+            Timestamp next = rs.getTimestamp("next_run_at");
+            if (next == null) {
+                return Optional.empty();
+            }
+            Instant now = rs.getTimestamp("db_now").toInstant();
+            Duration until = Duration.between(now, next.toInstant());
+            return Optional.of(until.isNegative() ? Duration.ZERO : until);
+        }
+    }
+
+    /**
+     * Writes completions in one statement and announces the finished tasks on {@code spindle_done}, in one
+     * transaction. Returns the tasks as they now are; completions of stale attempts are absent.
+     */
+    public List<Task> complete(List<Completion> completions) {
+        int n = completions.size();
+        Object[] ids = new Object[n];
+        Object[] attempts = new Object[n];
+        Object[] states = new Object[n];
+        Object[] results = new Object[n];
+        Object[] errors = new Object[n];
+        Object[] delays = new Object[n];
+        for (int i = 0; i < n; i++) {
+            Completion completion = completions.get(i);
+            ids[i] = completion.taskId();
+            attempts[i] = completion.attempt();
+            states[i] = completion.state().dbName();
+            results[i] = completion.resultJson();
+            errors[i] = completion.error();
+            delays[i] = completion.retryDelayMillis();
+        }
+        return inTransaction(c -> {
+            List<Task> tasks;
+            try (PreparedStatement st = c.prepareStatement(COMPLETE)) {
+                st.setArray(1, c.createArrayOf("int8", ids));
+                st.setArray(2, c.createArrayOf("int4", attempts));
+                st.setArray(3, c.createArrayOf("text", states));
+                st.setArray(4, c.createArrayOf("text", results));
+                st.setArray(5, c.createArrayOf("text", errors));
+                st.setArray(6, c.createArrayOf("int8", delays));
+                tasks = readTasks(st);
+            }
+            Notifications.send(c, Notifications.DONE, instance, tasks.stream()
+                    .filter(t -> t.state().isFinished()).map(t -> Long.toString(t.id())).toList());
+            return tasks;
+        });
+    }
+
+    /** An attempt to hand back: its task and the attempt number it ran as. */
+    public record Attempt(long taskId, int attempt) {
+    }
+
+    /**
+     * Returns running tasks of this owner to pending without counting the attempt (shutdown, or a task
+     * that never started). Returns the queues that got tasks back.
+     */
+    public Set<String> release(List<Attempt> attempts) {
+        return inTransaction(c -> {
+            Set<String> queues = new TreeSet<>();
+            try (PreparedStatement st = c.prepareStatement(RELEASE)) {
+                st.setArray(1, c.createArrayOf("int8", attempts.stream().map(Attempt::taskId).toArray()));
+                st.setArray(2, c.createArrayOf("int4", attempts.stream().map(Attempt::attempt).toArray()));
+                st.setString(3, instance);
+                try (ResultSet rs = st.executeQuery()) {
+                    while (rs.next()) {
+                        queues.add(rs.getString(1));
+                    }
+                }
+            }
+            Notifications.send(c, Notifications.WAKE, instance, queues);
+            return queues;
+        });
+    }
+
+    /** Returns up to {@code limit} tasks whose lease expired to pending (or failed, when out of attempts). */
+    public List<Task> rescueExpired(int limit) {
+        return inTransaction(c -> {
+            List<Task> tasks;
+            try (PreparedStatement st = c.prepareStatement(RESCUE)) {
+                st.setInt(1, limit);
+                tasks = readTasks(st);
+            }
+            Notifications.send(c, Notifications.WAKE, instance, tasks.stream()
+                    .filter(t -> t.state() == TaskState.PENDING).map(Task::queue).collect(java.util.stream.Collectors.toCollection(TreeSet::new)));
+            Notifications.send(c, Notifications.DONE, instance, tasks.stream()
+                    .filter(t -> t.state().isFinished()).map(t -> Long.toString(t.id())).toList());
+            return tasks;
+        });
+    }
+
+    /** Deletes up to {@code limit} finished tasks older than their queue's retention; returns how many. */
+    public int sweepFinished(int limit) {
+        try (Connection c = db.connection(); PreparedStatement st = c.prepareStatement(SWEEP)) {
+            st.setInt(1, limit);
+            return st.executeUpdate();
+        } catch (SQLException e) {
+            throw Database.failure(e);
+        }
+    }
+
+    private interface Work<T> {
+        T run(Connection connection) throws SQLException;
+    }
+
+    private <T> T inTransaction(Work<T> work) {
+        try (Connection c = db.connection()) {
+            c.setAutoCommit(false);
+            try {
+                T result = work.run(c);
+                c.commit();
+                return result;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw Database.failure(e);
+        }
+    }
+
+    private static List<Task> readTasks(PreparedStatement st) throws SQLException {
+        List<Task> tasks = new ArrayList<>();
+        try (ResultSet rs = st.executeQuery()) {
+            while (rs.next()) {
+                tasks.add(TaskRows.of(rs));
+            }
+        }
+        return tasks;
+    }
+}

@@ -1,0 +1,227 @@
+package io.spindle.task;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+import io.spindle.db.Database;
+import io.spindle.db.Notifications;
+import io.spindle.observe.TaskMetrics;
+
+/**
+ * Group commit for enqueues: single enqueues that arrive together share one transaction, one INSERT and one
+ * commit, and each caller returns only after the commit that holds its task. There is no batching window;
+ * each writer commits whatever waited while the previous commit ran, so a lone request pays one commit and
+ * a crowd pays one commit per batch. The backlog is bounded; when it is full, enqueue answers 503.
+ */
+public final class EnqueueCommitter implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(EnqueueCommitter.class.getName());
+
+    private final Database db;
+    private final TaskStore store;
+    private final TaskMetrics metrics;
+    private final String instance;
+    private final Consumer<Set<String>> committedTo;
+    private final int maxBatch;
+    private final BlockingQueue<Request> backlog;
+    private final List<Thread> writers = new ArrayList<>();
+    private final Duration ackTimeout;
+    private volatile boolean closed;
+
+    private record Request(NewTask task, CompletableFuture<Enqueued> result) {
+    }
+
+    /**
+     * @param committedTo told, after each commit, which queues received tasks (to wake the dispatcher)
+     */
+    public EnqueueCommitter(Database db, TaskStore store, TaskMetrics metrics, String instance, Settings settings,
+                            Consumer<Set<String>> committedTo) {
+        this.db = db;
+        this.store = store;
+        this.metrics = metrics;
+        this.instance = instance;
+        this.committedTo = committedTo;
+        this.maxBatch = settings.maxBatch();
+        this.backlog = new ArrayBlockingQueue<>(settings.backlog());
+        this.ackTimeout = settings.ackTimeout();
+        for (int i = 0; i < settings.writers(); i++) {
+            writers.add(Thread.ofVirtual().name("enqueue-writer-" + i).start(this::writeLoop));
+        }
+    }
+
+    /** Bounds of the group commit. */
+    public record Settings(int writers, int maxBatch, int backlog, Duration ackTimeout) {
+    }
+
+    /**
+     * Enqueues one task and returns once it is committed.
+     *
+     * @throws SpindleException.NotFound    when the queue does not exist
+     * @throws SpindleException.Unavailable when the backlog is full, the service is stopping, or the
+     *                                      database fails
+     */
+    public Enqueued enqueue(NewTask task) {
+        if (closed) {
+            throw new SpindleException.Unavailable("Spindle is shutting down.", Duration.ofSeconds(1), null);
+        }
+        Request request = new Request(task, new CompletableFuture<>());
+        if (!backlog.offer(request)) {
+            throw new SpindleException.Unavailable("Too many enqueues are waiting for a commit; try again shortly.",
+                                                   Duration.ofSeconds(1), null);
+        }
+        try {
+            return request.result().get(ackTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw new IllegalStateException(e.getCause());
+        } catch (TimeoutException e) {
+            throw new SpindleException.Unavailable("The enqueue was not confirmed in time; it may or may not be stored.",
+                                                   Duration.ofSeconds(1), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SpindleException.Unavailable("Interrupted while waiting for the commit.", Duration.ofSeconds(1), e);
+        }
+    }
+
+    /**
+     * Enqueues many tasks in one transaction: all or none.
+     *
+     * @throws SpindleException.NotFound when a task's queue does not exist (nothing is stored)
+     */
+    public List<Enqueued> enqueueAll(List<NewTask> tasks) {
+        List<Optional<Enqueued>> results = commit(tasks, true);
+        List<Enqueued> enqueued = new ArrayList<>(results.size());
+        for (Optional<Enqueued> result : results) {
+            enqueued.add(result.orElseThrow());
+        }
+        return enqueued;
+    }
+
+    /**
+     * Announces that a queue has due tasks that did not come through this committer (a retried task),
+     * here and on every instance.
+     */
+    public void announce(String queue) {
+        try (Connection c = db.connection()) {
+            Notifications.send(c, Notifications.WAKE, instance, List.of(queue));
+        } catch (SQLException e) {
+            throw Database.failure(e);
+        }
+        committedTo.accept(Set.of(queue));
+    }
+
+    private void writeLoop() {
+        List<Request> batch = new ArrayList<>(maxBatch);
+        while (true) {
+            try {
+                Request first = backlog.poll(100, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    if (closed) {
+                        return;
+                    }
+                    continue;
+                }
+                batch.add(first);
+                backlog.drainTo(batch, maxBatch - 1);
+                writeBatch(batch);
+            } catch (InterruptedException e) {
+                failAll(new SpindleException.Unavailable("Spindle is shutting down.", Duration.ofSeconds(1), e));
+                return;
+            } finally {
+                batch.clear();
+            }
+        }
+    }
+
+    private void writeBatch(List<Request> batch) {
+        List<NewTask> tasks = new ArrayList<>(batch.size());
+        batch.forEach(r -> tasks.add(r.task()));
+        try {
+            List<Optional<Enqueued>> results = commit(tasks, false);
+            for (int i = 0; i < batch.size(); i++) {
+                Request request = batch.get(i);
+                results.get(i).ifPresentOrElse(request.result()::complete,
+                        () -> request.result().completeExceptionally(QueueStore.notFound(request.task().queue())));
+            }
+        } catch (RuntimeException e) {
+            batch.forEach(r -> r.result().completeExceptionally(e));
+        }
+    }
+
+    /**
+     * Inserts and commits in one transaction. Results for a missing queue are empty; with
+     * {@code allOrNone}, a missing queue rolls everything back instead.
+     */
+    private List<Optional<Enqueued>> commit(List<NewTask> tasks, boolean allOrNone) {
+        try (Connection c = db.connection()) {
+            c.setAutoCommit(false);
+            try {
+                List<Optional<Enqueued>> results = store.insert(c, tasks);
+                if (allOrNone) {
+                    for (int i = 0; i < results.size(); i++) {
+                        if (results.get(i).isEmpty()) {
+                            throw QueueStore.notFound(tasks.get(i).queue());
+                        }
+                    }
+                }
+                Set<String> queues = new LinkedHashSet<>();
+                int created = 0;
+                for (Optional<Enqueued> result : results) {
+                    if (result.isPresent() && result.get().created()) {
+                        queues.add(result.get().task().queue());
+                        created++;
+                    }
+                }
+                Notifications.send(c, Notifications.WAKE, instance, queues);
+                c.commit();
+                if (created > 0) {
+                    results.stream().flatMap(Optional::stream).filter(Enqueued::created)
+                            .forEach(e -> metrics.enqueued(e.task().queue(), 1));
+                    committedTo.accept(queues);
+                }
+                return results;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw Database.failure(e);
+        }
+    }
+
+    private void failAll(RuntimeException failure) {
+        List<Request> rest = new ArrayList<>();
+        backlog.drainTo(rest);
+        rest.forEach(r -> r.result().completeExceptionally(failure));
+    }
+
+    /** Stops taking enqueues; what is already waiting is still committed. */
+    @Override
+    public void close() throws InterruptedException {
+        closed = true;
+        for (Thread writer : writers) {
+            writer.join(Duration.ofSeconds(10));
+            if (writer.isAlive()) {
+                LOG.log(Level.WARNING, "enqueue writer did not finish; interrupting");
+                writer.interrupt();
+            }
+        }
+        failAll(new SpindleException.Unavailable("Spindle is shutting down.", Duration.ofSeconds(1), null));
+    }
+}

@@ -1,0 +1,180 @@
+package io.spindle.task;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+import io.helidon.dbclient.DbClient;
+import io.helidon.dbclient.DbRow;
+
+/**
+ * The SQL home of tasks as the API sees them: enqueue (many rows in one statement), read, list, cancel
+ * and retry. Dispatch's statements live in {@link DispatchStore}.
+ */
+public final class TaskStore {
+
+    /**
+     * Ids are drawn first so that each input row can be matched to the row it inserted, or to nothing when
+     * its idempotency key was taken or its queue does not exist.
+     */
+    private static final String INSERT_MANY = """
+            WITH input AS (
+                SELECT nextval('tasks_id_seq') AS id, x.*
+                FROM unnest(?::text[], ?::text[], ?::int[], ?::text[], ?::int[], ?::text[])
+                     WITH ORDINALITY AS x(queue, payload, priority, run_at, max_attempts, idempotency_key, ord)
+            ), inserted AS (
+                INSERT INTO tasks (id, queue, payload, priority, run_at, max_attempts, idempotency_key)
+                SELECT i.id, i.queue, i.payload::jsonb, i.priority, coalesce(i.run_at::timestamptz, now()),
+                       coalesce(i.max_attempts, q.max_attempts), i.idempotency_key
+                FROM input i JOIN queues q ON q.name = i.queue
+                ORDER BY i.ord
+                ON CONFLICT (queue, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+                RETURNING %s
+            )
+            SELECT i.ord, i.queue AS input_queue, i.idempotency_key AS input_key, n.*
+            FROM input i LEFT JOIN inserted n ON n.id = i.id
+            ORDER BY i.ord
+            """.formatted(TaskRows.COLUMNS);
+
+    private static final String BY_KEY = "SELECT " + TaskRows.COLUMNS
+            + " FROM tasks WHERE queue = ? AND idempotency_key = ?";
+
+    private final DbClient db;
+
+    public TaskStore(DbClient db) {
+        this.db = db;
+    }
+
+    /**
+     * Inserts tasks in one statement on the caller's connection and transaction. The result has one entry
+     * per input, in order: the created task, the task already holding the idempotency key, or empty when
+     * the queue does not exist.
+     */
+    public List<Optional<Enqueued>> insert(Connection connection, List<NewTask> tasks) throws SQLException {
+        int n = tasks.size();
+        String[] queues = new String[n];
+        String[] payloads = new String[n];
+        Integer[] priorities = new Integer[n];
+        String[] runAts = new String[n];
+        Integer[] maxAttempts = new Integer[n];
+        String[] keys = new String[n];
+        for (int i = 0; i < n; i++) {
+            NewTask task = tasks.get(i);
+            queues[i] = task.queue();
+            payloads[i] = task.payload();
+            priorities[i] = task.priority();
+            runAts[i] = task.runAt() == null ? null : task.runAt().toString();
+            maxAttempts[i] = task.maxAttempts();
+            keys[i] = task.key();
+        }
+        List<Optional<Enqueued>> results = new ArrayList<>(n);
+        List<Integer> taken = new ArrayList<>();
+        try (PreparedStatement st = connection.prepareStatement(INSERT_MANY)) {
+            st.setArray(1, connection.createArrayOf("text", queues));
+            st.setArray(2, connection.createArrayOf("text", payloads));
+            st.setArray(3, connection.createArrayOf("int4", priorities));
+            st.setArray(4, connection.createArrayOf("text", runAts));
+            st.setArray(5, connection.createArrayOf("int4", maxAttempts));
+            st.setArray(6, connection.createArrayOf("text", keys));
+            try (ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                    if (rs.getObject("id") != null) {
+                        results.add(Optional.of(new Enqueued(TaskRows.of(rs), true)));
+                    } else {
+                        if (rs.getString("input_key") != null) {
+                            taken.add(results.size());
+                        }
+                        results.add(Optional.empty());
+                    }
+                }
+            }
+        }
+        for (int index : taken) {
+            NewTask task = tasks.get(index);
+            findByKey(connection, task.queue(), task.key())
+                    .ifPresent(existing -> results.set(index, Optional.of(new Enqueued(existing, false))));
+        }
+        return results;
+    }
+
+    private static Optional<Task> findByKey(Connection connection, String queue, String key) throws SQLException {
+        try (PreparedStatement st = connection.prepareStatement(BY_KEY)) {
+            st.setString(1, queue);
+            st.setString(2, key);
+            try (ResultSet rs = st.executeQuery()) {
+                return rs.next() ? Optional.of(TaskRows.of(rs)) : Optional.empty();
+            }
+        }
+    }
+
+    public Optional<Task> find(String queue, long id) {
+        return db.execute().get("SELECT " + TaskRows.COLUMNS + " FROM tasks WHERE id = ? AND queue = ?", id, queue)
+                .map(TaskRows::of);
+    }
+
+    /** A page of tasks, newest first; {@code nextBefore} is the id to continue below, if there are more. */
+    public record Page(List<Task> tasks, Optional<Long> nextBefore) {
+    }
+
+    public Page list(String queue, Optional<TaskState> state, int limit, Optional<Long> before) {
+        StringBuilder sql = new StringBuilder("SELECT " + TaskRows.COLUMNS + " FROM tasks WHERE queue = ?");
+        List<Object> params = new ArrayList<>(List.of(queue));
+        state.ifPresent(s -> {
+            sql.append(" AND state = ?");
+            params.add(s.dbName());
+        });
+        before.ifPresent(id -> {
+            sql.append(" AND id < ?");
+            params.add(id);
+        });
+        sql.append(" ORDER BY id DESC LIMIT ?");
+        params.add(limit + 1);
+        List<Task> tasks;
+        try (Stream<DbRow> rows = db.execute().query(sql.toString(), params.toArray())) {
+            tasks = rows.map(TaskRows::of).toList();
+        }
+        if (tasks.size() > limit) {
+            List<Task> page = tasks.subList(0, limit);
+            return new Page(page, Optional.of(page.getLast().id()));
+        }
+        return new Page(tasks, Optional.empty());
+    }
+
+    /** Cancels a pending task. */
+    public Task cancel(String queue, long id) {
+        return db.execute().get("""
+                        UPDATE tasks SET state = 'cancelled', finished_at = now(), updated_at = now(),
+                                         lease_owner = NULL, lease_until = NULL
+                        WHERE id = ? AND queue = ? AND state = 'pending'
+                        RETURNING """ + " " + TaskRows.COLUMNS, id, queue)
+                .map(TaskRows::of)
+                .orElseThrow(() -> refusal(queue, id, "cancelled", "it is not pending"));
+    }
+
+    /** Sends a failed or cancelled task back to pending, due now, with its attempts reset. */
+    public Task retry(String queue, long id) {
+        return db.execute().get("""
+                        UPDATE tasks SET state = 'pending', attempts = 0, run_at = now(), finished_at = NULL,
+                                         last_error = NULL, result = NULL, updated_at = now()
+                        WHERE id = ? AND queue = ? AND state IN ('failed', 'cancelled')
+                        RETURNING """ + " " + TaskRows.COLUMNS, id, queue)
+                .map(TaskRows::of)
+                .orElseThrow(() -> refusal(queue, id, "retried", "it is neither failed nor cancelled"));
+    }
+
+    private RuntimeException refusal(String queue, long id, String verb, String reason) {
+        return find(queue, id)
+                .<RuntimeException>map(task -> new SpindleException.Conflict(
+                        "Task " + id + " cannot be " + verb + ": " + reason + " (state " + task.state().dbName() + ")."))
+                .orElseGet(() -> notFound(queue, id));
+    }
+
+    public static SpindleException.NotFound notFound(String queue, long id) {
+        return new SpindleException.NotFound("Task " + id + " does not exist in queue '" + queue + "'.");
+    }
+}
