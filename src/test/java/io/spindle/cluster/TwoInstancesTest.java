@@ -1,0 +1,114 @@
+package io.spindle.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.Optional;
+import java.util.Set;
+
+import io.spindle.Lifecycle;
+import io.spindle.Spindle;
+import io.spindle.testing.CountingSink;
+import io.spindle.testing.Json;
+import io.spindle.testing.TestDatabase;
+import io.spindle.testing.TestServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two Spindle instances on one database behave as one service: every task is delivered exactly once, and
+ * an enqueue on one instance wakes the other.
+ */
+class TwoInstancesTest {
+    static TestServer first;
+    static Lifecycle secondLifecycle;
+    static Spindle.Running second;
+    static CountingSink sink;
+
+    @BeforeAll
+    static void start() throws Exception {
+        sink = new CountingSink(Duration.ofMillis(2));
+        first = TestServer.start();
+        TestDatabase.Fresh db = first.database();
+        secondLifecycle = new Lifecycle();
+        second = Spindle.start(TestServer.settings(db.jdbcUrl(), db), secondLifecycle);
+    }
+
+    @AfterAll
+    static void stop() {
+        secondLifecycle.close();
+        first.close();
+        sink.close();
+    }
+
+    @Test
+    void twoThousandTasksAreEachDeliveredExactlyOnceByTwoDispatchers() throws Exception {
+        assertThat(first.put("/v1/queues/shared", """
+                {"handler": {"type": "http", "backends": ["%s"]}, "maxConcurrent": 50, "paused": true}
+                """.formatted(sink.url())).statusCode()).isEqualTo(201);
+        Set<String> ids = new HashSet<>();
+        for (int batch = 0; batch < 20; batch++) {
+            StringBuilder body = new StringBuilder("{\"tasks\": [");
+            for (int i = 0; i < 100; i++) {
+                body.append(i == 0 ? "" : ",").append("{\"payload\": {\"n\": ").append(batch * 100 + i).append("}}");
+            }
+            body.append("]}");
+            var response = first.post("/v1/queues/shared/tasks/batch", body.toString());
+            assertThat(response.statusCode()).isEqualTo(201);
+            Json.parse(response.body()).path("items").forEach(item -> ids.add(item.path("id").asText()));
+        }
+        assertThat(ids).hasSize(2000);
+
+        assertThat(first.post("/v1/queues/shared/resume", "").statusCode()).isEqualTo(200);
+        Set<String> owners = new HashSet<>();
+        Instant deadline = Instant.now().plusSeconds(60);
+        try (Connection c = first.database().connect(); Statement st = c.createStatement()) {
+            while (succeeded(st) < 2000) {
+                assertThat(Instant.now()).as("all tasks succeed in time").isBefore(deadline);
+                try (ResultSet rs = st.executeQuery(
+                        "SELECT DISTINCT lease_owner FROM tasks WHERE state = 'running' AND lease_owner IS NOT NULL")) {
+                    while (rs.next()) {
+                        owners.add(rs.getString(1));
+                    }
+                }
+                Thread.sleep(5);
+            }
+        }
+        assertThat(sink.deliveries().keySet()).containsExactlyInAnyOrderElementsOf(ids);
+        assertThat(sink.deliveries().values()).allSatisfy(count -> assertThat(count.get()).isEqualTo(1));
+        assertThat(owners).as("both instances claimed tasks").hasSize(2);
+    }
+
+    @Test
+    void anEnqueueOnOneInstanceIsRunByTheOtherWhenOnlyItHasCapacity() throws Exception {
+        assertThat(first.put("/v1/queues/cross", """
+                {"handler": {"type": "http", "backends": ["%s"]}}
+                """.formatted(sink.url())).statusCode()).isEqualTo(201);
+        // enqueue through the second instance's HTTP port; either instance may run it, and it must run promptly
+        var client = java.net.http.HttpClient.newHttpClient();
+        var request = java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create("http://127.0.0.1:" + second.port() + "/v1/queues/cross/tasks"))
+                .header("Content-Type", "application/json")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"payload\": 1}"))
+                .build();
+        var response = client.send(request, java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).isEqualTo(201);
+        String id = Json.parse(response.body()).path("id").asText();
+        var done = first.get("/v1/queues/cross/tasks/" + id + "?wait=PT10S");
+        assertThat(Json.parse(done.body()).path("state").asText()).isEqualTo("succeeded");
+        assertThat(Optional.ofNullable(sink.deliveries().get(id)).map(c -> c.get())).contains(1);
+    }
+
+    private static int succeeded(Statement st) throws Exception {
+        try (ResultSet rs = st.executeQuery("SELECT count(*) FROM tasks WHERE queue = 'shared' AND state = 'succeeded'")) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+}
