@@ -1,0 +1,26 @@
+package io.spindle.handler;
+
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * What one attempt of a task came to. Handlers return it instead of throwing, so the dispatcher's
+ * choice (complete, retry later, fail now) is explicit.
+ */
+public sealed interface Outcome {
+
+    /** The task is done; {@code resultJson} is stored as its result (JSON text, at most 64 KiB). */
+    record Success(String resultJson) implements Outcome {
+    }
+
+    /**
+     * The attempt failed in a way that may pass later. {@code notBefore} is the backend's
+     * {@code Retry-After}, if it sent one; the retry policy's backoff applies when it is shorter.
+     */
+    record Retry(String error, Optional<Duration> notBefore) implements Outcome {
+    }
+
+    /** The task cannot succeed; it fails at once, whatever attempts remain. */
+    record Fail(String error) implements Outcome {
+    }
+}
