@@ -1,0 +1,159 @@
+package io.spindle.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import io.spindle.Lifecycle;
+import io.spindle.Spindle;
+import io.spindle.testing.ChildProcess;
+import io.spindle.testing.CountingSink;
+import io.spindle.testing.Json;
+import io.spindle.testing.TestDatabase;
+import io.spindle.testing.TestServer;
+import org.junit.jupiter.api.Test;
+
+/**
+ * SIGTERM to the packaged service while clients enqueue and tasks are delivered: it exits in time, leaves no
+ * task {@code running}, loses no acknowledged task, and once a service runs again every acknowledged task
+ * ends {@code succeeded}.
+ */
+class SigtermUnderLoadIT {
+
+    @Test
+    void noAcknowledgedTaskIsLostOrLeftRunning() throws Exception {
+        try (TestDatabase.Fresh db = TestDatabase.fresh();
+             CountingSink sink = new CountingSink(Duration.ofMillis(20))) {
+            int port = ChildProcess.freePort();
+            Path workDir = Files.createTempDirectory("spindle-sigterm");
+            Set<Long> acknowledged = ConcurrentHashMap.newKeySet();
+            try (ChildProcess child = ChildProcess.launch(workDir, Map.of(
+                    "DB_URL", db.jdbcUrl(), "DB_USERNAME", db.username(), "DB_PASSWORD", db.password(),
+                    "SERVER_PORT", Integer.toString(port), "SHUTDOWN_GRACE", "PT3S"), List.of("-Xmx256m"))) {
+                HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+                String base = "http://127.0.0.1:" + port;
+                awaitReady(client, base);
+                assertThat(send(client, "PUT", base + "/v1/queues/load", """
+                        {"handler": {"type": "http", "backends": ["%s"]}, "maxConcurrent": 32}""".formatted(sink.url()))
+                                   .statusCode()).isEqualTo(201);
+
+                AtomicBoolean stop = new AtomicBoolean();
+                List<Thread> producers = new ArrayList<>();
+                for (int i = 0; i < 8; i++) {
+                    producers.add(Thread.ofVirtual().start(() -> {
+                        while (!stop.get()) {
+                            try {
+                                var response = send(client, "POST", base + "/v1/queues/load/tasks", "{\"payload\": {}}");
+                                if (response.statusCode() == 201) {
+                                    acknowledged.add(Json.parse(response.body()).path("id").asLong());
+                                }
+                            } catch (Exception e) {
+                                return; // the server is gone
+                            }
+                        }
+                    }));
+                }
+                Instant loadStart = Instant.now();
+                while (sink.deliveries().size() < 100 && Duration.between(loadStart, Instant.now()).toSeconds() < 20) {
+                    Thread.sleep(20);
+                }
+                assertThat(sink.deliveries()).as("deliveries under way before SIGTERM").hasSizeGreaterThanOrEqualTo(100);
+
+                child.terminate();
+                int exit = child.awaitExit(Duration.ofSeconds(10));
+                stop.set(true);
+                for (Thread producer : producers) {
+                    producer.join(Duration.ofSeconds(5));
+                }
+                assertThat(exit).as("exit code after SIGTERM").isIn(0, 143);
+                assertThat(child.output()).contains("shutdown complete");
+            }
+            assertThat(acknowledged).hasSizeGreaterThan(100);
+            try (Connection c = db.connect()) {
+                assertThat(countWhere(c, "state = 'running'")).as("no task left running").isZero();
+                assertThat(existing(c, acknowledged)).as("every acknowledged task is stored").isEqualTo(acknowledged.size());
+            }
+
+            Lifecycle lifecycle = new Lifecycle();
+            Spindle.start(TestServer.settings(db.jdbcUrl(), db), lifecycle);
+            try (Connection c = db.connect()) {
+                Instant deadline = Instant.now().plusSeconds(60);
+                while (succeeded(c, acknowledged) < acknowledged.size()) {
+                    assertThat(Instant.now()).as("all acknowledged tasks succeed after restart").isBefore(deadline);
+                    Thread.sleep(50);
+                }
+            } finally {
+                lifecycle.close();
+            }
+            assertThat(sink.deliveries().keySet()).containsAll(acknowledged.stream().map(String::valueOf).toList());
+        }
+    }
+
+    private static void awaitReady(HttpClient client, String base) throws Exception {
+        Instant deadline = Instant.now().plusSeconds(30);
+        while (true) {
+            try {
+                if (send(client, "GET", base + "/observe/health/ready", null).statusCode() == 200) {
+                    return;
+                }
+            } catch (java.io.IOException e) {
+                // not listening yet
+            }
+            assertThat(Instant.now()).as("ready in time").isBefore(deadline);
+            Thread.sleep(50);
+        }
+    }
+
+    private static HttpResponse<String> send(HttpClient client, String method, String url, String body) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10));
+        if (body == null) {
+            request.GET();
+        } else {
+            request.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(body));
+        }
+        return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static int countWhere(Connection c, String condition) throws Exception {
+        try (var st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) FROM tasks WHERE " + condition)) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
+    private static int existing(Connection c, Set<Long> ids) throws Exception {
+        return countIds(c, ids, "SELECT count(*) FROM tasks WHERE id = ANY(?)");
+    }
+
+    private static int succeeded(Connection c, Set<Long> ids) throws Exception {
+        return countIds(c, ids, "SELECT count(*) FROM tasks WHERE id = ANY(?) AND state = 'succeeded'");
+    }
+
+    private static int countIds(Connection c, Set<Long> ids, String sql) throws Exception {
+        try (PreparedStatement st = c.prepareStatement(sql)) {
+            Array array = c.createArrayOf("int8", ids.toArray());
+            st.setArray(1, array);
+            try (ResultSet rs = st.executeQuery()) {
+                rs.next();
+                return rs.getInt(1);
+            }
+        }
+    }
+}
