@@ -159,8 +159,12 @@ public final class Spindle {
         return new Running(server, database, instance);
     }
 
+    /** A notification sent by another instance; our own were handled in process already. */
     private static java.util.Optional<Notifications.Message> fromOthers(String payload, String instance) {
-        return Notifications.Message.parse(payload).filter(m -> !m.instance().equals(instance));
+        if (payload.startsWith(instance + "|")) {
+            return java.util.Optional.empty();
+        }
+        return Notifications.Message.parse(payload);
     }
 
     private static void afterCompletion(List<Task> written, TaskMetrics metrics, TaskWaiters waiters, Wakeup wakeup) {
