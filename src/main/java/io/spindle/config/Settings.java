@@ -7,11 +7,21 @@ import java.util.Optional;
 /**
  * Everything Spindle is configured with, validated once by {@link SettingsLoader}.
  */
-public record Settings(Server server, Db db, Shutdown shutdown, Health health, Dispatch dispatch, Enqueue enqueue) {
+public record Settings(Server server, Db db, Shutdown shutdown, Health health, Dispatch dispatch, Enqueue enqueue,
+                       Bus bus) {
 
     /** The given parts with the documented defaults for dispatch and enqueue. */
     public Settings(Server server, Db db, Shutdown shutdown, Health health) {
         this(server, db, shutdown, health, Dispatch.DEFAULTS, Enqueue.DEFAULTS);
+    }
+
+    /** The given parts with the documented defaults for the topic bus. */
+    public Settings(Server server, Db db, Shutdown shutdown, Health health, Dispatch dispatch, Enqueue enqueue) {
+        this(server, db, shutdown, health, dispatch, enqueue, Bus.DEFAULTS);
+    }
+
+    public Settings withBus(Bus bus) {
+        return new Settings(server, db, shutdown, health, dispatch, enqueue, bus);
     }
 
     /** The HTTP listener. */
@@ -61,5 +71,16 @@ public record Settings(Server server, Db db, Shutdown shutdown, Health health, D
     /** Group commit of enqueues, and the bound on long-polling requests. */
     public record Enqueue(int writers, int backlog, int maxWaiters) {
         public static final Enqueue DEFAULTS = new Enqueue(2, 10_000, 10_000);
+    }
+
+    /**
+     * The topic bus: each subscriber's queue ({@code subscriberCapacity} events; a full one loses its oldest),
+     * each topic's replay ring ({@code replaySize} events), at most {@code maxTopics} topics and
+     * {@code maxSubscribers} subscriptions on this instance, an SSE comment at least every {@code keepAlive}, and
+     * how long a topic with no subscriber and no publish is kept ({@code topicTtl}) before it is forgotten.
+     */
+    public record Bus(int subscriberCapacity, int replaySize, int maxTopics, int maxSubscribers, Duration keepAlive,
+                      Duration topicTtl) {
+        public static final Bus DEFAULTS = new Bus(256, 1000, 10_000, 10_000, Duration.ofSeconds(15), Duration.ofMinutes(5));
     }
 }

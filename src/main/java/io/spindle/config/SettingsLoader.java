@@ -80,7 +80,17 @@ public final class SettingsLoader {
                 integer("enqueue.writers", 2, 1, 64),
                 integer("enqueue.backlog", 10_000, 1, 1_000_000),
                 integer("tasks.max-waiters", 10_000, 1, 1_000_000));
-        return new Settings(server, db, shutdown, health, dispatch, enqueue);
+        return new Settings(server, db, shutdown, health, dispatch, enqueue).withBus(bus());
+    }
+
+    private Settings.Bus bus() {
+        return new Settings.Bus(
+                integer("bus.subscriber-capacity", 256, 1, 100_000),
+                integer("bus.replay-size", 1000, 0, 1_000_000),
+                integer("bus.max-topics", 10_000, 1, 10_000_000),
+                integer("bus.max-subscribers", 10_000, 1, 10_000_000),
+                duration("bus.keep-alive", Duration.ofSeconds(15), Duration.ofMillis(10), Duration.ofMinutes(10)),
+                duration("bus.topic-ttl", Duration.ofMinutes(5), Duration.ofSeconds(1), Duration.ofDays(1)));
     }
 
     private String text(String key, String defaultValue) {

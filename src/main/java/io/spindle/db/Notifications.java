@@ -18,6 +18,8 @@ public final class Notifications {
     public static final String DONE = "spindle_done";
     /** The listed queues' configuration changed. */
     public static final String QUEUES = "spindle_queues";
+    /** Topic bus traffic between instances: batches of events, and changes of which topics an instance wants. */
+    public static final String EVENTS = "spindle_events";
 
     /** PostgreSQL refuses payloads of 8,000 bytes or more. */
     private static final int MAX_PAYLOAD = 7_900;

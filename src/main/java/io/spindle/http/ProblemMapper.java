@@ -24,6 +24,10 @@ public final class ProblemMapper {
     }
 
     public static Mapped map(Throwable failure) {
+        if (failure instanceof SpindleException.Unavailable e) {
+            return new Mapped(Problem.of(503, "Service Unavailable", e.getMessage()),
+                              Math.max(1, e.retryAfter().toSeconds()));
+        }
         if (DatabaseFailures.isUnavailable(failure)) {
             return new Mapped(Problem.of(503, "Service Unavailable",
                                          "The database is unavailable; try again shortly."), 2);
@@ -31,6 +35,7 @@ public final class ProblemMapper {
         Problem problem = switch (failure) {
             case SpindleException.Invalid invalid -> new Problem("about:blank", "Bad Request", 400,
                                                                  invalid.getMessage(), invalid.errors());
+            case SpindleException.Forbidden e -> Problem.of(403, "Forbidden", e.getMessage());
             case SpindleException.NotFound e -> Problem.of(404, "Not Found", e.getMessage());
             case SpindleException.Conflict e -> Problem.of(409, "Conflict", e.getMessage());
             case SpindleException.TooLarge e -> Problem.of(413, "Content Too Large", e.getMessage());

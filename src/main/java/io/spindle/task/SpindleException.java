@@ -31,6 +31,13 @@ public abstract sealed class SpindleException extends RuntimeException {
         }
     }
 
+    /** The request is understood but not permitted for anyone (e.g. publishing on a reserved topic). */
+    public static final class Forbidden extends SpindleException {
+        public Forbidden(String message) {
+            super(message, null);
+        }
+    }
+
     /** The request is malformed or a field is out of range. */
     public static final class Invalid extends SpindleException {
         private final List<FieldError> errors;

@@ -1,0 +1,213 @@
+package io.spindle.bus;
+
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+
+import io.spindle.db.Database;
+import io.spindle.db.Notifications;
+
+/**
+ * The bus's SQL: notifications to other instances, the events too large for a notification, and which topics
+ * each instance wants.
+ */
+final class BusStore {
+    /** An event kept in {@code bus_events} because it does not fit a notification. */
+    record Stored(UUID id, String topic, String type, String data) {
+    }
+
+    private final Database database;
+
+    BusStore(Database database) {
+        this.database = database;
+    }
+
+    /**
+     * Sends the payloads on {@link Notifications#EVENTS} in one transaction, after storing the events they refer
+     * to, so that a receiver that gets a reference can read its row. One transaction, whatever the batch: NOTIFY
+     * serialises commits across the database.
+     */
+    void send(List<String> payloads, List<Stored> large) {
+        try (Connection c = database.connection()) {
+            if (large.isEmpty()) {
+                notify(c, payloads);
+                return;
+            }
+            c.setAutoCommit(false);
+            try {
+                insertLarge(c, large);
+                notify(c, payloads);
+                c.commit();
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            throw Database.failure(e);
+        }
+    }
+
+    /** The stored events with these ids that still exist. */
+    List<Stored> fetch(Collection<UUID> ids) {
+        try (Connection c = database.connection();
+             PreparedStatement st = c.prepareStatement("""
+                     SELECT id, topic, type, data FROM bus_events WHERE id = ANY (?)
+                     """)) {
+            st.setArray(1, c.createArrayOf("uuid", ids.toArray()));
+            List<Stored> found = new ArrayList<>(ids.size());
+            try (ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                    found.add(new Stored(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3), rs.getString(4)));
+                }
+            }
+            return found;
+        } catch (SQLException e) {
+            throw Database.failure(e);
+        }
+    }
+
+    /** Records the topics this instance wants until {@code ttl} from now, and tells the others. */
+    void saveInterest(String instance, Set<String> topics, Duration ttl, String announcement) {
+        try (Connection c = database.connection()) {
+            c.setAutoCommit(false);
+            try {
+                try (PreparedStatement st = c.prepareStatement("""
+                        INSERT INTO bus_interest (instance, topics, expires_at)
+                        VALUES (?, ?, now() + make_interval(secs => ?))
+                        ON CONFLICT (instance) DO UPDATE SET topics = excluded.topics, expires_at = excluded.expires_at
+                        """)) {
+                    st.setString(1, instance);
+                    st.setArray(2, c.createArrayOf("text", topics.toArray()));
+                    st.setDouble(3, ttl.toMillis() / 1000.0);
+                    st.executeUpdate();
+                }
+                notify(c, List.of(announcement));
+                c.commit();
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            throw Database.failure(e);
+        }
+    }
+
+    /**
+     * Extends this instance's interest by {@code ttl} from now.
+     *
+     * @return false if there was no row to extend (it expired, or the table was emptied by a crash)
+     */
+    boolean extendInterest(String instance, Duration ttl) {
+        try (Connection c = database.connection();
+             PreparedStatement st = c.prepareStatement("""
+                     UPDATE bus_interest SET expires_at = now() + make_interval(secs => ?) WHERE instance = ?
+                     """)) {
+            st.setDouble(1, ttl.toMillis() / 1000.0);
+            st.setString(2, instance);
+            return st.executeUpdate() > 0;
+        } catch (SQLException e) {
+            throw Database.failure(e);
+        }
+    }
+
+    /** Withdraws this instance's interest and tells the others. */
+    void deleteInterest(String instance, String announcement) {
+        try (Connection c = database.connection()) {
+            c.setAutoCommit(false);
+            try {
+                try (PreparedStatement st = c.prepareStatement("DELETE FROM bus_interest WHERE instance = ?")) {
+                    st.setString(1, instance);
+                    st.executeUpdate();
+                }
+                notify(c, List.of(announcement));
+                c.commit();
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            throw Database.failure(e);
+        }
+    }
+
+    /** The topics that other live instances want. */
+    Set<String> othersInterest(String instance) {
+        try (Connection c = database.connection();
+             PreparedStatement st = c.prepareStatement("""
+                     SELECT DISTINCT t FROM bus_interest, unnest(topics) AS t
+                     WHERE instance <> ? AND expires_at > now()
+                     """)) {
+            st.setString(1, instance);
+            Set<String> topics = new HashSet<>();
+            try (ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                    topics.add(rs.getString(1));
+                }
+            }
+            return topics;
+        } catch (SQLException e) {
+            throw Database.failure(e);
+        }
+    }
+
+    /** Deletes stored events older than {@code age}. */
+    int deleteStoredBefore(Duration age) {
+        try (Connection c = database.connection();
+             PreparedStatement st = c.prepareStatement("""
+                     DELETE FROM bus_events WHERE created_at < now() - make_interval(secs => ?)
+                     """)) {
+            st.setDouble(1, age.toMillis() / 1000.0);
+            return st.executeUpdate();
+        } catch (SQLException e) {
+            throw Database.failure(e);
+        }
+    }
+
+    /** Deletes the interest of instances that stopped refreshing it. */
+    int deleteExpiredInterest() {
+        try (Connection c = database.connection();
+             PreparedStatement st = c.prepareStatement("DELETE FROM bus_interest WHERE expires_at < now()")) {
+            return st.executeUpdate();
+        } catch (SQLException e) {
+            throw Database.failure(e);
+        }
+    }
+
+    private static void insertLarge(Connection c, List<Stored> large) throws SQLException {
+        try (PreparedStatement st = c.prepareStatement("""
+                INSERT INTO bus_events (id, topic, type, data)
+                SELECT * FROM unnest(?::uuid[], ?::text[], ?::text[], ?::text[])
+                """)) {
+            st.setArray(1, c.createArrayOf("uuid", large.stream().map(Stored::id).toArray()));
+            st.setArray(2, c.createArrayOf("text", large.stream().map(Stored::topic).toArray()));
+            st.setArray(3, c.createArrayOf("text", large.stream().map(Stored::type).toArray()));
+            st.setArray(4, c.createArrayOf("text", large.stream().map(Stored::data).toArray()));
+            st.executeUpdate();
+        }
+    }
+
+    /** The payloads are notified in array order, which receivers rely on for per-topic order. */
+    private static void notify(Connection c, List<String> payloads) throws SQLException {
+        try (PreparedStatement st = c.prepareStatement("SELECT pg_notify(?, p) FROM unnest(?::text[]) AS p")) {
+            Array array = c.createArrayOf("text", payloads.toArray());
+            st.setString(1, Notifications.EVENTS);
+            st.setArray(2, array);
+            st.executeQuery().close();
+        }
+    }
+}

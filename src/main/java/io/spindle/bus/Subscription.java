@@ -1,0 +1,142 @@
+package io.spindle.bus;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+/**
+ * One subscriber's view of a topic: the replayed events first, then live events from a bounded queue. Publishers
+ * never wait for it: when the queue is full the oldest event is dropped, and the next read returns a
+ * {@code lagged} notice with the number lost before the events that follow. One thread reads; closing (by the
+ * reader, or {@link #end()} by the server from any thread) detaches it from its topic at once.
+ */
+public final class Subscription implements AutoCloseable {
+    /** Wakes a reader blocked on an empty queue when the subscription ends. */
+    private static final Event ENDED = new Event("", 0, "", "");
+
+    private final String topic;
+    private final ArrayBlockingQueue<Event> queue;
+    private final ArrayDeque<Event> pending;
+    private final AtomicLong dropped = new AtomicLong();
+    private final AtomicBoolean detached = new AtomicBoolean();
+    private final Consumer<Subscription> detach;
+    private volatile boolean ending;
+    private boolean open = true;
+
+    Subscription(String topic, int capacity, List<Event> replay, Consumer<Subscription> detach) {
+        this.topic = topic;
+        this.queue = new ArrayBlockingQueue<>(capacity);
+        this.pending = new ArrayDeque<>(replay);
+        this.detach = detach;
+    }
+
+    public String topic() {
+        return topic;
+    }
+
+    /**
+     * The next event, waiting at most {@code timeout}; {@code null} when none came in time or the subscription is
+     * over. After {@link #end()}, returns what is still queued, then one {@code shutdown} event, then nothing.
+     */
+    public Event next(Duration timeout) throws InterruptedException {
+        Event replayed = pending.poll();
+        if (replayed != null || !open) {
+            return replayed;
+        }
+        Event event = ending ? queue.poll() : queue.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        return received(event);
+    }
+
+    /** The next event if one is ready now, else {@code null}; never waits. */
+    public Event poll() {
+        Event replayed = pending.poll();
+        if (replayed != null || !open) {
+            return replayed;
+        }
+        return received(queue.poll());
+    }
+
+    /** False once the subscription is closed, or ended and its {@code shutdown} event handed out. */
+    public boolean isOpen() {
+        return open;
+    }
+
+    /** Events lost so far and not yet reported; for tests and stats. */
+    long pendingDrops() {
+        return dropped.get();
+    }
+
+    /**
+     * Ends the subscription from the server's side (shutdown): it is detached from its topic at once, and the
+     * reader, waiting or not, gets what is already queued and then a final {@code shutdown} event.
+     */
+    public void end() {
+        ending = true;
+        if (detached.compareAndSet(false, true)) {
+            detach.accept(this);
+        }
+        // nothing is offered after the detach; a full queue needs no wake-up, its reader is not waiting
+        queue.offer(ENDED);
+    }
+
+    /** Detaches the subscription from its topic at once; the reader gets nothing more. */
+    @Override
+    public void close() {
+        open = false;
+        if (detached.compareAndSet(false, true)) {
+            detach.accept(this);
+        }
+        queue.clear();
+    }
+
+    /**
+     * Queues a published event; called with the topic's lock held, so events arrive in id order. A full queue
+     * loses its oldest event; the loss is counted before the removal, so that a reader that sees a later event
+     * also sees the count.
+     *
+     * @return how many events this offer pushed out
+     */
+    int offer(Event event) {
+        int lost = 0;
+        while (!queue.offer(event)) {
+            dropped.incrementAndGet();
+            if (queue.poll() == null) {
+                dropped.decrementAndGet();
+            } else {
+                lost++;
+            }
+        }
+        return lost;
+    }
+
+    private Event received(Event event) {
+        if (event == ENDED || (event == null && ending)) {
+            return finish();
+        }
+        return lagFirst(event);
+    }
+
+    private Event lagFirst(Event event) {
+        long lost = dropped.getAndSet(0);
+        if (lost > 0) {
+            if (event != null) {
+                pending.addFirst(event);
+            }
+            return Event.lagged(topic, lost);
+        }
+        return event;
+    }
+
+    private Event finish() {
+        if (!open) {
+            return null;
+        }
+        open = false;
+        return Event.shutdown(topic);
+    }
+}

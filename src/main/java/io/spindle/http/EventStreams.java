@@ -1,0 +1,160 @@
+package io.spindle.http;
+
+import java.io.OutputStream;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.logging.Logger;
+
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import io.spindle.bus.Event;
+import io.spindle.bus.Subscription;
+import io.spindle.bus.TopicBus;
+
+/**
+ * The open SSE streams: each request's own (virtual) thread waits on its subscription and writes what comes,
+ * a comment when nothing came for the keep-alive interval, and gives the subscription back as soon as a write
+ * fails because the client went away. Closing (at shutdown, before the HTTP server stops) ends every stream
+ * with a {@code shutdown} event; a stream stuck writing to a client that reads nothing is interrupted, so the
+ * server never waits on it.
+ */
+public final class EventStreams implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(EventStreams.class.getName());
+    /** Events written with one flush at most; the rest follow at once in the next. */
+    private static final int MAX_BATCH = 256;
+    private static final Duration END_WAIT = Duration.ofSeconds(2);
+
+    private record Stream(Subscription subscription, Thread thread) {
+    }
+
+    private final TopicBus bus;
+    private final Duration keepAlive;
+    private final Set<Stream> open = ConcurrentHashMap.newKeySet();
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition ended = lock.newCondition();
+    private volatile boolean closing;
+
+    public EventStreams(TopicBus bus, Duration keepAlive) {
+        this.bus = bus;
+        this.keepAlive = keepAlive;
+    }
+
+    /** Streams open now. */
+    public int open() {
+        return open.size();
+    }
+
+    /**
+     * Subscribes to the topic (replaying after the request's {@code Last-Event-ID}) and streams its events on
+     * the response until the client goes away or the server shuts down. Refusals (bounds, shutdown) are thrown
+     * before anything is written, so they become problem responses.
+     */
+    void stream(String topic, ServerRequest req, ServerResponse res) {
+        String lastEventId = req.headers().first(HeaderNames.create("Last-Event-ID")).orElse(null);
+        Subscription subscription = bus.subscribe(topic, lastEventId);
+        Stream stream = new Stream(subscription, Thread.currentThread());
+        open.add(stream);
+        try {
+            if (closing) {
+                subscription.end();
+            }
+            res.status(Status.OK_200);
+            res.header(HeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8");
+            res.header(HeaderNames.CACHE_CONTROL, "no-cache");
+            res.header(HeaderNames.create("X-Accel-Buffering"), "no");
+            OutputStream out = res.outputStream();
+            pump(subscription, new SseWriter(out));
+            out.close();
+        } catch (SseWriter.ClientGone e) {
+            // the client went away; the subscription is freed below
+        } catch (java.io.IOException | RuntimeException e) {
+            // the connection broke while Helidon committed or closed the response
+            LOG.fine(() -> "event stream on " + topic + " ended: " + e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            subscription.close();
+            open.remove(stream);
+            signalEnded();
+        }
+    }
+
+    private void pump(Subscription subscription, SseWriter writer) throws SseWriter.ClientGone, InterruptedException {
+        // the first bytes commit the status and headers, so the client knows it is subscribed
+        writer.comment("subscribed to " + subscription.topic());
+        writer.flush();
+        long keepAliveNanos = keepAlive.toNanos();
+        long lastWrite = System.nanoTime();
+        while (subscription.isOpen()) {
+            long quiet = System.nanoTime() - lastWrite;
+            Event event = quiet < keepAliveNanos ? subscription.next(Duration.ofNanos(keepAliveNanos - quiet)) : null;
+            if (event == null) {
+                if (subscription.isOpen() && System.nanoTime() - lastWrite >= keepAliveNanos) {
+                    writer.comment("keep-alive");
+                    writer.flush();
+                    lastWrite = System.nanoTime();
+                }
+                continue;
+            }
+            writer.event(event);
+            for (int n = 1; n < MAX_BATCH; n++) {
+                Event more = subscription.poll();
+                if (more == null) {
+                    break;
+                }
+                writer.event(more);
+            }
+            writer.flush();
+            lastWrite = System.nanoTime();
+        }
+    }
+
+    /**
+     * Ends every stream with a {@code shutdown} event and waits for them to finish; streams still writing after
+     * a short wait (to clients that read nothing) are interrupted, which closes their connections.
+     */
+    @Override
+    public void close() throws InterruptedException {
+        closing = true;
+        int count = open.size();
+        open.forEach(stream -> stream.subscription().end());
+        if (!awaitAllEnded(END_WAIT)) {
+            open.forEach(stream -> stream.thread().interrupt());
+            awaitAllEnded(Duration.ofSeconds(1));
+        }
+        int left = open.size();
+        LOG.info(() -> "event streams ended: " + count + (left > 0 ? " (" + left + " did not finish)" : ""));
+    }
+
+    private boolean awaitAllEnded(Duration wait) throws InterruptedException {
+        long deadline = System.nanoTime() + wait.toNanos();
+        lock.lock();
+        try {
+            while (!open.isEmpty()) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                ended.await(left, TimeUnit.NANOSECONDS);
+            }
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void signalEnded() {
+        lock.lock();
+        try {
+            ended.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+}
