@@ -3,6 +3,7 @@ package io.spindle;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
@@ -59,9 +60,14 @@ public final class Lifecycle implements AutoCloseable {
         if (!hookInstalled.compareAndSet(false, true)) {
             return;
         }
+        CountDownLatch hookDone = new CountDownLatch(1);
         Thread hook = Thread.ofPlatform().name("spindle-shutdown").unstarted(() -> {
-            LOG.info("shutdown requested");
-            close();
+            try {
+                LOG.info("shutdown requested");
+                close();
+            } finally {
+                hookDone.countDown();
+            }
         });
         Runtime.getRuntime().addShutdownHook(hook);
         Logger root = LogManager.getLogManager().getLogger("");
@@ -69,7 +75,7 @@ public final class Lifecycle implements AutoCloseable {
         for (Handler handler : existing) {
             root.removeHandler(handler);
         }
-        root.addHandler(new AwaitShutdownHandler(hook));
+        root.addHandler(new AwaitShutdownHandler(hook, hookDone));
         for (Handler handler : existing) {
             root.addHandler(handler);
         }
@@ -127,12 +133,19 @@ public final class Lifecycle implements AutoCloseable {
         return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
     }
 
-    /** Holds JUL's reset (which closes handlers in order) until our shutdown hook has finished. */
+    /**
+     * Holds JUL's reset (which closes handlers in order) until our shutdown hook has finished. The JVM starts
+     * shutdown hooks in no fixed order, so JUL's may reset before ours has even started: waiting on a latch that
+     * our hook counts down, rather than joining its thread (which returns at once for a thread not yet started),
+     * keeps the shutdown log. A reset outside JVM shutdown (re-reading the logging configuration) is not held.
+     */
     private static final class AwaitShutdownHandler extends Handler {
         private final Thread hook;
+        private final CountDownLatch hookDone;
 
-        private AwaitShutdownHandler(Thread hook) {
+        private AwaitShutdownHandler(Thread hook, CountDownLatch hookDone) {
             this.hook = hook;
+            this.hookDone = hookDone;
         }
 
         @Override
@@ -145,13 +158,24 @@ public final class Lifecycle implements AutoCloseable {
 
         @Override
         public void close() {
-            if (Thread.currentThread() == hook) {
+            if (Thread.currentThread() == hook || !jvmShuttingDown()) {
                 return;
             }
             try {
-                hook.join();
+                hookDone.await();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+            }
+        }
+
+        private static boolean jvmShuttingDown() {
+            Thread probe = new Thread(() -> { });
+            try {
+                Runtime.getRuntime().addShutdownHook(probe);
+                Runtime.getRuntime().removeShutdownHook(probe);
+                return false;
+            } catch (IllegalStateException e) {
+                return true;
             }
         }
     }
