@@ -1,0 +1,128 @@
+package io.spindle.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The packaged service ({@code target/spindle.jar} with {@code target/libs/}) run as a child process with the
+ * JVM that runs the tests, its environment set by the test, its stdout and stderr written to {@code output.log}
+ * in its working directory (a file, so nothing is lost when the process is signalled).
+ */
+public final class ChildProcess implements AutoCloseable {
+    /** Variables of the parent that would configure the child behind the test's back. */
+    private static final List<String> CONFIG_PREFIXES = List.of("SERVER_", "DB_", "SHUTDOWN_", "HEALTH_", "SECURITY_");
+
+    private final Process process;
+    private final Path log;
+    private final long startedNanos;
+
+    private ChildProcess(Process process, Path log, long startedNanos) {
+        this.process = process;
+        this.log = log;
+        this.startedNanos = startedNanos;
+    }
+
+    /** The packaged jar, which failsafe runs after {@code package}. */
+    public static Path jar() {
+        Path jar = Path.of("target/spindle.jar").toAbsolutePath();
+        if (!Files.isRegularFile(jar) || !Files.isDirectory(jar.resolveSibling("libs"))) {
+            throw new IllegalStateException(jar + " with libs/ is missing; run mvn package (failsafe runs *IT after it)");
+        }
+        return jar;
+    }
+
+    /** Launches {@code java [jvmArgs] -jar target/spindle.jar} in {@code workDir} with {@code env} added. */
+    public static ChildProcess launch(Path workDir, Map<String, String> env, List<String> jvmArgs) {
+        String java = ProcessHandle.current().info().command().orElse(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        List<String> command = new ArrayList<>();
+        command.add(java);
+        command.addAll(jvmArgs);
+        command.add("-jar");
+        command.add(jar().toString());
+        Path log = workDir.resolve("output.log");
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .directory(workDir.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile());
+        builder.environment().keySet().removeIf(name -> CONFIG_PREFIXES.stream().anyMatch(name::startsWith));
+        builder.environment().putAll(env);
+        try {
+            long started = System.nanoTime();
+            return new ChildProcess(builder.start(), log, started);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot launch " + command, e);
+        }
+    }
+
+    /** A loopback port that was free a moment ago. */
+    public static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public Process process() {
+        return process;
+    }
+
+    /** How long ago the process was launched. */
+    public Duration age() {
+        return Duration.ofNanos(System.nanoTime() - startedNanos);
+    }
+
+    /** Waits for the process to end; returns its exit code. */
+    public int awaitExit(Duration timeout) {
+        try {
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new AssertionError("the process did not exit within " + timeout + "; output so far:\n" + output());
+            }
+            return process.exitValue();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        }
+    }
+
+    /** Every line the process wrote so far, stdout and stderr together. */
+    public List<String> lines() {
+        try {
+            return Files.exists(log) ? Files.readAllLines(log, StandardCharsets.UTF_8) : List.of();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public String output() {
+        return String.join("\n", lines());
+    }
+
+    /** Sends SIGTERM (on Linux), as a service manager or Ctrl-C would. */
+    public void terminate() {
+        process.toHandle().destroy();
+    }
+
+    @Override
+    public void close() {
+        if (process.isAlive()) {
+            process.destroyForcibly();
+            try {
+                process.waitFor(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}
