@@ -17,12 +17,13 @@ public final class Migrations {
     }
 
     public static void migrate(DataSource dataSource) {
-        var result = Flyway.configure()
+        Flyway flyway = Flyway.configure()
                 .dataSource(dataSource)
                 .locations("classpath:db/migration")
-                .load()
-                .migrate();
-        LOG.info(() -> "schema at version " + result.targetSchemaVersion
-                + " (" + result.migrationsExecuted + " migrations applied now)");
+                .load();
+        int applied = flyway.migrate().migrationsExecuted;
+        var current = flyway.info().current();
+        LOG.info(() -> "schema at version " + (current == null ? "none" : current.getVersion())
+                + " (" + applied + " migrations applied now)");
     }
 }

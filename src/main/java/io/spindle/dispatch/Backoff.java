@@ -7,9 +7,9 @@ import java.util.random.RandomGenerator;
 import io.spindle.task.Queue;
 
 /**
- * The delay before a failed attempt is tried again: {@code min(maxBackoff, minBackoff * 2^(n-1))} less up to
- * 20 % jitter (so retries of tasks that failed together spread out), or the backend's {@code Retry-After}
- * when that is later.
+ * The delay before a failed attempt is tried again: {@code min(maxBackoff, minBackoff * 2^(n-1))} plus up to
+ * 20 % jitter (so retries of tasks that failed together spread out), never beyond {@code maxBackoff}; or the
+ * backend's {@code Retry-After} when that is later.
  */
 public final class Backoff {
     private static final double JITTER = 0.2;
@@ -27,7 +27,7 @@ public final class Backoff {
         int doublings = Math.min(Math.max(attempt - 1, 0), 62);
         long exponential = doublings >= 63 - Long.numberOfLeadingZeros(Math.max(min, 1)) ? max : min << doublings;
         long capped = Math.min(max, exponential);
-        long jittered = capped - (long) (capped * JITTER * random.nextDouble());
+        long jittered = Math.min(max, capped + (long) (capped * JITTER * random.nextDouble()));
         Duration delay = Duration.ofMillis(jittered);
         return notBefore.filter(d -> d.compareTo(delay) > 0).orElse(delay);
     }

@@ -3,6 +3,7 @@ package io.spindle.dispatch;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.logging.Logger;
@@ -81,51 +82,60 @@ public final class Dispatcher implements AutoCloseable {
 
     /** One claim round; returns how long to sleep unless woken. */
     private Duration round() {
-        int free = workers.free();
-        if (free == 0) {
-            return settings.pollInterval();
+        int total = Math.min(workers.free(), settings.maxClaim());
+        if (total == 0) {
+            return settings.pollInterval(); // a worker finishing rings the wakeup
         }
         Duration wait = settings.pollInterval();
         List<DispatchStore.Want> wants = new ArrayList<>();
+        Map<String, Integer> rateCapped = new HashMap<>();
         List<Queue> queues = new ArrayList<>(catalog.all().values());
-        int remaining = Math.min(free, settings.maxClaim());
-        for (int i = 0; i < queues.size() && remaining > 0; i++) {
+        for (int i = 0; i < queues.size(); i++) {
             Queue queue = queues.get((rotation + i) % queues.size());
             if (queue.paused()) {
                 continue;
             }
             int capacity = queue.maxConcurrent() - workers.running(queue.name());
             int rateAllows = limiters.available(queue);
-            if (rateAllows == 0) {
-                Duration period = limiters.refreshPeriod(queue);
-                wait = period.compareTo(wait) < 0 ? period : wait;
+            int count = Math.min(total, Math.min(capacity, rateAllows));
+            if (rateAllows < Math.min(total, capacity)) {
+                rateCapped.put(queue.name(), count);
             }
-            int count = Math.min(remaining, Math.min(capacity, rateAllows));
             if (count > 0) {
                 wants.add(new DispatchStore.Want(queue.name(), count, lease(queue)));
-                remaining -= count;
+            } else if (rateAllows == 0) {
+                wait = min(wait, limiters.refreshPeriod(queue)); // due tasks may be waiting for the rate
             }
         }
         rotation++;
         if (wants.isEmpty()) {
             return wait;
         }
-        DispatchStore.Claim claim = store.claim(wants);
+        DispatchStore.Claim claim = store.claim(wants, total);
         if (!claim.tasks().isEmpty()) {
             metrics.claimed(claim.tasks().size());
         }
         Map<String, Queue> byName = catalog.all();
+        Map<String, Integer> claimedByQueue = new HashMap<>();
         for (Task task : claim.tasks()) {
             workers.start(task, byName.get(task.queue()));
+            claimedByQueue.merge(task.queue(), 1, Integer::sum);
         }
-        int wanted = wants.stream().mapToInt(DispatchStore.Want::count).sum();
-        if (claim.tasks().size() == wanted) {
-            return Duration.ZERO;
+        if (claim.tasks().size() == total) {
+            return Duration.ZERO; // took all it could: more may be due
         }
-        if (claim.nextDueIn().isPresent() && claim.nextDueIn().get().compareTo(wait) < 0) {
-            wait = claim.nextDueIn().get();
+        for (var capped : rateCapped.entrySet()) {
+            if (claimedByQueue.getOrDefault(capped.getKey(), 0) >= capped.getValue()) {
+                // the rate, not the backlog, stopped this queue: look again when the rate refreshes
+                wait = min(wait, limiters.refreshPeriod(byName.get(capped.getKey())));
+            }
         }
-        return wait;
+        Duration untilRateOrPoll = wait;
+        return claim.nextDueIn().map(next -> min(next, untilRateOrPoll)).orElse(wait);
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
     }
 
     private Duration lease(Queue queue) {

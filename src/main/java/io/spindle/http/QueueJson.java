@@ -2,6 +2,7 @@ package io.spindle.http;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.spindle.task.Durations;
 import io.spindle.task.Queue;
 import io.spindle.task.QueueStats;
 import io.spindle.task.QueueView;
@@ -22,13 +23,13 @@ final class QueueJson {
         queue.rate().ifPresentOrElse(rate -> {
             ObjectNode r = node.putObject("rate");
             r.put("permits", rate.permits());
-            r.put("period", rate.period().toString());
+            r.put("period", Durations.format(rate.period()));
         }, () -> node.putNull("rate"));
         ObjectNode retry = node.putObject("retry");
         retry.put("maxAttempts", queue.retry().maxAttempts());
-        retry.put("minBackoff", queue.retry().minBackoff().toString());
-        retry.put("maxBackoff", queue.retry().maxBackoff().toString());
-        node.put("retention", queue.retention().toString());
+        retry.put("minBackoff", Durations.format(queue.retry().minBackoff()));
+        retry.put("maxBackoff", Durations.format(queue.retry().maxBackoff()));
+        node.put("retention", Durations.format(queue.retention()));
         node.put("paused", queue.paused());
         QueueStats stats = view.stats();
         ObjectNode s = node.putObject("stats");
@@ -38,7 +39,7 @@ final class QueueJson {
         s.put("succeeded", stats.succeeded());
         s.put("failed", stats.failed());
         s.put("cancelled", stats.cancelled());
-        s.put("oldestPendingAge", stats.oldestPendingAge().toString());
+        s.put("oldestPendingAge", Durations.format(stats.oldestPendingAge()));
         return node;
     }
 }

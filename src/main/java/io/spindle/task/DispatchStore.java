@@ -24,9 +24,14 @@ import io.spindle.db.Notifications;
  */
 public final class DispatchStore {
 
+    /**
+     * Each wanted queue is searched in turn (highest priority, then earliest runAt first) up to its own cap,
+     * and the outer LIMIT stops the search once the free workers are covered, so rows are locked only as
+     * they are taken.
+     */
     private static final String CLAIM = """
             WITH wanted AS (
-                SELECT * FROM unnest(?::text[], ?::int[], ?::bigint[]) AS w(queue, n, lease_ms)
+                SELECT * FROM unnest(?::text[], ?::int[], ?::bigint[]) WITH ORDINALITY AS w(queue, n, lease_ms, ord)
             ), picked AS (
                 SELECT p.id, w.lease_ms
                 FROM wanted w CROSS JOIN LATERAL (
@@ -36,6 +41,7 @@ public final class DispatchStore {
                     LIMIT w.n
                     FOR UPDATE SKIP LOCKED
                 ) p
+                LIMIT ?
             )
             UPDATE tasks t SET state = 'running', attempts = t.attempts + 1, lease_owner = ?,
                                lease_until = now() + p.lease_ms * interval '1 millisecond', updated_at = now()
@@ -51,7 +57,7 @@ public final class DispatchStore {
     private static final String COMPLETE = """
             UPDATE tasks t SET
                 state = c.state,
-                result = c.result::jsonb,
+                result = c.result::json,
                 last_error = c.error,
                 run_at = CASE WHEN c.state = 'pending' THEN now() + c.delay_ms * interval '1 millisecond' ELSE t.run_at END,
                 finished_at = CASE WHEN c.state = 'pending' THEN NULL ELSE now() END,
@@ -117,15 +123,19 @@ public final class DispatchStore {
     public record Claim(List<Task> tasks, Optional<Duration> nextDueIn) {
     }
 
-    public Claim claim(List<Want> wants) {
-        int total = wants.stream().mapToInt(Want::count).sum();
+    /**
+     * Claims due tasks: at most {@code want.count()} of each queue (searched in the given order) and at most
+     * {@code total} in all.
+     */
+    public Claim claim(List<Want> wants, int total) {
         return inTransaction(c -> {
             List<Task> tasks = new ArrayList<>(total);
             try (PreparedStatement st = c.prepareStatement(CLAIM)) {
                 st.setArray(1, c.createArrayOf("text", wants.stream().map(Want::queue).toArray()));
                 st.setArray(2, c.createArrayOf("int4", wants.stream().map(Want::count).toArray()));
                 st.setArray(3, c.createArrayOf("int8", wants.stream().map(w -> w.lease().toMillis()).toArray()));
-                st.setString(4, instance);
+                st.setInt(4, total);
+                st.setString(5, instance);
                 try (ResultSet rs = st.executeQuery()) {
                     while (rs.next()) {
                         tasks.add(TaskRows.of(rs));

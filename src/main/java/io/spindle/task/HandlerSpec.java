@@ -37,7 +37,7 @@ public sealed interface HandlerSpec {
                 ArrayNode backends = node.putArray("backends");
                 http.backends().forEach(uri -> backends.add(uri.toString()));
                 node.put("path", http.path());
-                node.put("timeout", http.timeout().toString());
+                node.put("timeout", Durations.format(http.timeout()));
             }
             case Topic topic -> {
                 node.put("type", "topic");

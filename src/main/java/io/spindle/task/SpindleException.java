@@ -70,6 +70,20 @@ public abstract sealed class SpindleException extends RuntimeException {
         }
     }
 
+    /** The client has used up its rate limit (or its open streams); retry after the given time. */
+    public static final class RateLimited extends SpindleException {
+        private final Duration retryAfter;
+
+        public RateLimited(String message, Duration retryAfter) {
+            super(message, null);
+            this.retryAfter = retryAfter;
+        }
+
+        public Duration retryAfter() {
+            return retryAfter;
+        }
+    }
+
     /** The database cannot be reached or the pool has no connection to lend in time; retry later. */
     public static final class Unavailable extends SpindleException {
         private final Duration retryAfter;

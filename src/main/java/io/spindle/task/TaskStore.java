@@ -29,7 +29,7 @@ public final class TaskStore {
                      WITH ORDINALITY AS x(queue, payload, priority, run_at, max_attempts, idempotency_key, ord)
             ), inserted AS (
                 INSERT INTO tasks (id, queue, payload, priority, run_at, max_attempts, idempotency_key)
-                SELECT i.id, i.queue, i.payload::jsonb, i.priority, coalesce(i.run_at::timestamptz, now()),
+                SELECT i.id, i.queue, i.payload::json, i.priority, coalesce(i.run_at::timestamptz, now()),
                        coalesce(i.max_attempts, q.max_attempts), i.idempotency_key
                 FROM input i JOIN queues q ON q.name = i.queue
                 ORDER BY i.ord

@@ -52,7 +52,7 @@ class LeaseRescueTest {
         try (Database db = Database.open(settings.db(), server.database().jdbcUrl(),
                                          new io.micrometer.core.instrument.simple.SimpleMeterRegistry())) {
             DispatchStore dead = new DispatchStore(db, "dead-instance");
-            List<Task> claimed = dead.claim(List.of(new DispatchStore.Want("rescue", 10, Duration.ofMillis(500)))).tasks();
+            List<Task> claimed = dead.claim(List.of(new DispatchStore.Want("rescue", 10, Duration.ofMillis(500))), 10).tasks();
             assertThat(claimed).extracting(Task::id).containsExactly(Long.parseLong(id));
             assertThat(state(id)).isEqualTo("running");
 
@@ -77,7 +77,7 @@ class LeaseRescueTest {
         Settings settings = TestServer.settings(server.database().jdbcUrl(), server.database());
         try (Database db = Database.open(settings.db(), server.database().jdbcUrl(),
                                          new io.micrometer.core.instrument.simple.SimpleMeterRegistry())) {
-            new DispatchStore(db, "dead-instance").claim(List.of(new DispatchStore.Want("last", 1, Duration.ofMillis(200))));
+            new DispatchStore(db, "dead-instance").claim(List.of(new DispatchStore.Want("last", 1, Duration.ofMillis(200))), 1);
         }
         var done = Json.parse(server.get("/v1/queues/last/tasks/" + id + "?wait=PT10S").body());
         assertThat(done.path("state").asText()).isEqualTo("failed");
