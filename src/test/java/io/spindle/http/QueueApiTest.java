@@ -53,7 +53,7 @@ class QueueApiTest {
     private static final int MIB = 1024 * 1024;
 
     static TestServer server;
-    /** Every response of the class, so that none may be a 5xx. */
+    /** Every response of the current test, so that none may be a 5xx. */
     static final List<HttpResponse<String>> responses = new CopyOnWriteArrayList<>();
 
     @BeforeAll
@@ -68,7 +68,9 @@ class QueueApiTest {
 
     @AfterEach
     void noServerErrors() {
-        assertThat(responses)
+        List<HttpResponse<String>> seen = List.copyOf(responses);
+        responses.clear();
+        assertThat(seen)
                 .filteredOn(r -> r.statusCode() >= 500)
                 .extracting(r -> r.request().method() + " " + r.request().uri().getRawPath() + " -> "
                         + r.statusCode() + " " + r.body())
@@ -547,6 +549,34 @@ class QueueApiTest {
         }
 
         @Test
+        void anUnparseableContentTypeIsAClientError() {
+            for (String type : List.of(";;;", "application/", "/json", "application/json; charset", "text/plain; q=\"")) {
+                var response = server.send(HttpRequest.newBuilder(server.uri("/v1/queues/v"))
+                                                   .header("Content-Type", type)
+                                                   .PUT(BodyPublishers.ofString(LOG_QUEUE)));
+                record(response);
+                assertThat(response.statusCode()).as("Content-Type '%s': %s", type, response.body()).isBetween(400, 499);
+                assertProblem(response, response.statusCode());
+            }
+            assertQueueAbsent("v");
+        }
+
+        @Test
+        void aContentLengthThatIsNotANumberIs400() throws IOException {
+            RawResponse response = raw("PUT", "/v1/queues/v", "Content-Length: twelve", new byte[0]);
+            assertProblem("PUT with Content-Length: twelve", response.status(), response.header("Content-Type"),
+                          response.body(), 400);
+        }
+
+        @Test
+        void headersOverTheLimitAre431() throws IOException {
+            RawResponse response = raw("GET", "/v1/queues/default", "X-Big: " + "a".repeat(64 * 1024), new byte[0]);
+            assertThat(response.status()).isBetween(400, 499);
+            assertProblem("GET with a 64 KiB header", response.status(), response.header("Content-Type"),
+                          response.body(), response.status());
+        }
+
+        @Test
         void jsonWithACharsetOrASuffixIsAccepted() {
             var response = server.send(HttpRequest.newBuilder(server.uri("/v1/queues/charset"))
                                                .header("Content-Type", "application/json; charset=utf-8")
@@ -634,6 +664,16 @@ class QueueApiTest {
             assertProblem(get("/nothing-here"), 404);
             assertProblem(get("/v1/queues/default/nope/deeper"), 404);
             assertProblem(post("/v1/nothing-here", "{}"), 404);
+        }
+
+        @Test
+        void aBadlyEncodedPathIsAClientError() throws IOException {
+            for (String path : List.of("/v1/queues/%zz", "/v1/queues/%", "/v1/queues/a%2", "/v1/queues/default?x=%zz")) {
+                RawResponse response = raw("GET", path, "Content-Length: 0", new byte[0]);
+                assertThat(response.status()).as(path + ": " + response.body()).isBetween(400, 499);
+                assertProblem("GET " + path, response.status(), response.header("Content-Type"), response.body(),
+                              response.status());
+            }
         }
 
         @Test

@@ -4,10 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.File;
 import java.io.OutputStream;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -100,6 +102,17 @@ class HealthAndMetricsTest {
 
         double after = notFoundCount(server.get("/observe/metrics").body());
         assertThat(after - before).isEqualTo(4.0);
+    }
+
+    @Test
+    void anUnparseableAcceptHeaderIsNeverAServerError() {
+        for (String path : List.of("/observe/metrics", "/observe/health", "/observe/health/ready", "/v1/queues")) {
+            for (String accept : List.of(";;;", "text/plain; q=\"", "application/")) {
+                var response = server.send(HttpRequest.newBuilder(server.uri(path)).header("Accept", accept).GET());
+                assertThat(response.statusCode()).as("GET %s with Accept '%s': %s", path, accept, response.body())
+                        .isLessThan(500);
+            }
+        }
     }
 
     @Test
