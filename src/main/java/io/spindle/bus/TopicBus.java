@@ -194,6 +194,11 @@ public final class TopicBus implements AutoCloseable {
         deliver(topic, type, data, false, false);
     }
 
+    /** Whether another instance has a subscriber for the topic, as far as this one knows. */
+    boolean wantedElsewhere(String topic) {
+        return forwarder.wants(topic);
+    }
+
     /** Whether the topic is held here (has subscribers, or had them recently). */
     boolean holds(String topic) {
         return topics.containsKey(topic);

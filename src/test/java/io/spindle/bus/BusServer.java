@@ -1,0 +1,142 @@
+package io.spindle.bus;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.UUID;
+
+import io.helidon.metrics.api.Metrics;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.observe.ObserveFeature;
+import io.helidon.webserver.observe.metrics.MetricsObserver;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.spindle.Events;
+import io.spindle.Lifecycle;
+import io.spindle.config.Settings;
+import io.spindle.db.Database;
+import io.spindle.db.Migrations;
+import io.spindle.db.PgListener;
+import io.spindle.http.SpindleServer;
+import io.spindle.observe.HttpMetricsFilter;
+import io.spindle.testing.TestDatabase;
+import io.spindle.testing.TestServer;
+
+/**
+ * The event side of Spindle on a real HTTP server and database, wired exactly as {@code Spindle.start} wires
+ * it (through {@link Events}), without the task engine. Several may share one database, as instances do.
+ */
+final class BusServer implements AutoCloseable {
+    private static final Duration QUICK = Duration.ofSeconds(5);
+
+    private final Lifecycle lifecycle;
+    private final Events events;
+    private final WebServer server;
+    private final String instance;
+    private final MeterRegistry meters;
+    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    private BusServer(Lifecycle lifecycle, Events events, WebServer server, String instance, MeterRegistry meters) {
+        this.lifecycle = lifecycle;
+        this.events = events;
+        this.server = server;
+        this.instance = instance;
+        this.meters = meters;
+    }
+
+    static BusServer start(TestDatabase.Fresh db, Settings.Bus bus) {
+        return start(db, bus, new SimpleMeterRegistry());
+    }
+
+    /** With {@code Metrics.globalRegistry()} as meters, {@code /observe/metrics} shows the bus's series. */
+    static BusServer start(TestDatabase.Fresh db, Settings.Bus bus, MeterRegistry meters) {
+        Settings settings = TestServer.settings(db.jdbcUrl(), db).withBus(bus);
+        Lifecycle lifecycle = new Lifecycle();
+        try {
+            String instance = "test-" + UUID.randomUUID().toString().substring(0, 8);
+            Database database = lifecycle.register("connection-pool", QUICK, Database.open(settings.db(), db.jdbcUrl(), meters));
+            Migrations.migrate(database.dataSource());
+            PgListener listener = lifecycle.register("notification-listener", QUICK,
+                    new PgListener(db.jdbcUrl(), db.username(), db.password(), Duration.ofMillis(200)));
+            Events events = Events.start(settings.bus(), database, listener, instance, meters, lifecycle);
+            listener.start();
+            WebServer server = SpindleServer.create(
+                    settings.server(), settings.shutdown().grace(),
+                    ObserveFeature.builder().addObserver(MetricsObserver.create()).build(),
+                    new HttpMetricsFilter(Metrics.globalRegistry()),
+                    routing -> routing.register("/v1/topics", events.topicRoutes())
+                            .register("/v1/users", events.notificationRoutes()));
+            server.start();
+            lifecycle.register("http-server", settings.shutdown().grace().plusSeconds(5), server::stop);
+            lifecycle.register("event-streams", QUICK, events.streams());
+            return new BusServer(lifecycle, events, server, instance, meters);
+        } catch (RuntimeException e) {
+            lifecycle.close();
+            throw e;
+        }
+    }
+
+    static Settings.Bus settings(Duration keepAlive) {
+        return new Settings.Bus(256, 1000, 10_000, 10_000, keepAlive, Duration.ofMinutes(5));
+    }
+
+    int port() {
+        return server.port();
+    }
+
+    TopicBus bus() {
+        return events.bus();
+    }
+
+    Events events() {
+        return events;
+    }
+
+    String instance() {
+        return instance;
+    }
+
+    MeterRegistry meters() {
+        return meters;
+    }
+
+    URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + port() + path);
+    }
+
+    SseClient subscribe(String path) {
+        return SseClient.open(port(), path, null);
+    }
+
+    SseClient subscribe(String path, String lastEventId) {
+        return SseClient.open(port(), path, lastEventId);
+    }
+
+    HttpResponse<String> get(String path) {
+        return send(HttpRequest.newBuilder(uri(path)).GET());
+    }
+
+    HttpResponse<String> post(String path, String json) {
+        return send(HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
+                            .POST(HttpRequest.BodyPublishers.ofString(json)));
+    }
+
+    HttpResponse<String> send(HttpRequest.Builder request) {
+        try {
+            return client.send(request.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new IllegalStateException("request failed: " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        lifecycle.close();
+    }
+}
