@@ -53,6 +53,12 @@ final class BusServer implements AutoCloseable {
 
     /** With {@code Metrics.globalRegistry()} as meters, {@code /observe/metrics} shows the bus's series. */
     static BusServer start(TestDatabase.Fresh db, Settings.Bus bus, MeterRegistry meters) {
+        return start(db, bus, meters, routing -> { });
+    }
+
+    /** With more routes, e.g. a page for a browser test on the same origin as the streams. */
+    static BusServer start(TestDatabase.Fresh db, Settings.Bus bus, MeterRegistry meters,
+                           java.util.function.Consumer<io.helidon.webserver.http.HttpRouting.Builder> more) {
         Settings settings = TestServer.settings(db.jdbcUrl(), db).withBus(bus);
         Lifecycle lifecycle = new Lifecycle();
         try {
@@ -67,8 +73,11 @@ final class BusServer implements AutoCloseable {
                     settings.server(), settings.shutdown().grace(),
                     ObserveFeature.builder().addObserver(MetricsObserver.create()).build(),
                     new HttpMetricsFilter(Metrics.globalRegistry()),
-                    routing -> routing.register("/v1/topics", events.topicRoutes())
-                            .register("/v1/users", events.notificationRoutes()));
+                    routing -> {
+                        routing.register("/v1/topics", events.topicRoutes())
+                                .register("/v1/users", events.notificationRoutes());
+                        more.accept(routing);
+                    });
             server.start();
             lifecycle.register("http-server", settings.shutdown().grace().plusSeconds(5), server::stop);
             lifecycle.register("event-streams", QUICK, events.streams());
