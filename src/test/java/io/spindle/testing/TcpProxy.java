@@ -25,6 +25,7 @@ public final class TcpProxy implements AutoCloseable {
     private volatile ServerSocket listener;
     private volatile int port;
     private volatile boolean closed;
+    private volatile boolean frozen;
 
     private TcpProxy(InetSocketAddress target) {
         this.target = target;
@@ -56,10 +57,28 @@ public final class TcpProxy implements AutoCloseable {
         }
     }
 
-    /** Listens again on the same port. */
+    /**
+     * Stops moving bytes while keeping every connection open and accepting new ones: a server that hangs, or a
+     * network that drops packets, rather than one that refuses. {@link #restore()} ends it.
+     */
+    public void freeze() {
+        frozen = true;
+    }
+
+    /**
+     * Listens again on the same port and moves bytes again. Connections that lived through a freeze lost bytes,
+     * so they are closed, as a healed network would reset them.
+     */
     public void restore() {
         lock.lock();
         try {
+            if (frozen) {
+                for (Socket socket : live) {
+                    closeQuietly(socket);
+                }
+                live.clear();
+                frozen = false;
+            }
             if (listener == null && !closed) {
                 listen(port);
             }
@@ -126,6 +145,9 @@ public final class TcpProxy implements AutoCloseable {
         try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
             int n;
             while ((n = in.read(buffer)) >= 0) {
+                if (frozen) {
+                    continue; // a frozen link loses what it carries; the connection just goes quiet
+                }
                 out.write(buffer, 0, n);
                 out.flush();
             }
