@@ -1,0 +1,317 @@
+#!/usr/bin/env bash
+# Throughput benchmark: Spindle against PostgreSQL's own limits, measured side by side in one run.
+#
+# Usage: bash bench/run.sh [--quick] [--compare-heaps] [--workers "128 64 256"] [--build] [--keep-db]
+#                          [--pause-default] [--jfr]
+#
+#   (e) PostgreSQL's limits with pgbench on a scratch database with Spindle's schema (its migrations applied):
+#       1 INSERT/tx at 32 clients, one 100-row INSERT/tx at 8 clients, and claim 100 + complete in two
+#       transactions at 8 clients on a pre-filled table (bench/pgbench/*.sql);
+#   then, for each worker.max-concurrent (the first is the main one) and heap, a fresh database and a fresh
+#   `java -Xmx<heap> -jar target/spindle.jar`, measured by bench/loadgen (which also runs the no-op HTTP sink
+#   the http queues deliver to):
+#   (a) enqueue, one task per POST, 64 keep-alive clients, into a paused queue: tasks/s, p50, p99;
+#   (b) batch enqueue, 100 tasks per POST, 8 clients: tasks/s;
+#   (c) drain: after an unmeasured warm-up drain, 20,000 tasks pre-enqueued into a paused http queue
+#       (maxConcurrent 256), resume, time until the queue's stats show all succeeded: tasks/s; Spindle's RSS
+#       right after; then a steady state: 2,000 enqueues/s into a running queue for 10 s: enqueue-to-delivery
+#       p50/p99 (request start to the sink's receipt);
+#   (d) idle wake-up: 50 single enqueues 100 ms apart, request start to the sink's receipt: median, max.
+#   The extra worker.max-concurrent values run only (c)'s drain. Each phase has a queue of its own, paused
+#   once the phase is over.
+# Prints the table (metric | Spindle | PostgreSQL limit | ratio | target | result), sanity checks (errors,
+# counts), the CPU taken by other processes on the machine during each phase (a warning above 25 % of a core)
+# and where the CPU went in each phase (machine, Spindle by thread, PostgreSQL by process kind, the load
+# generator, pg_stat_activity wait events, commits/s and WAL syncs/s). Everything is kept under
+# bench/results/throughput-<time>/ (gitignored). A full run takes about 3 minutes, 4.5 with --compare-heaps;
+# --quick about 1 minute.
+#
+# Options:
+#   --quick          shorter phases (5 s windows, pgbench 5 s, 20 wake-ups, one worker setting)
+#   --compare-heaps  run Spindle with -Xmx${HEAP:-1g} and with -Xmx256m, alternately, and print both columns
+#   --workers LIST   worker.max-concurrent values (default "128 64 256"; --quick: "128")
+#   --build          rebuild target/spindle.jar first (mvn -B -q package -DskipTests)
+#   --keep-db        keep the databases spindle_bench_<pid> (the last Spindle's) and spindle_bench_pg_<pid>
+#   --pause-default  pause the queue `default` (diagnosis: the dispatcher then sees only the benchmark's queue)
+#   --jfr            record each Spindle with Java Flight Recorder (settings=profile) into the results and
+#                    save its hot methods per phase in <name>.hot-methods.txt (diagnosis; costs some CPU)
+# Environment: HEAP (1g), PGHOST (127.0.0.1), PGPORT (5432), PGUSER (postgres), PGPASSWORD,
+#   SPINDLE_JAVA_OPTS (extra JVM options for Spindle). Spindle inherits the environment, so any of its
+#   settings can be given the usual way (e.g. DB_POOL_MAX_dash_SIZE=40).
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+ROOT=$(pwd)
+MODE=full
+COMPARE=0
+WORKERS=""
+BUILD=0
+KEEP_DB=0
+PAUSE_DEFAULT=0
+JFR=0
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --quick) MODE=quick ;;
+        --compare-heaps) COMPARE=1 ;;
+        --workers) WORKERS=${2:?--workers needs a list}; shift ;;
+        --build) BUILD=1 ;;
+        --keep-db) KEEP_DB=1 ;;
+        --pause-default) PAUSE_DEFAULT=1 ;;
+        --jfr) JFR=1 ;;
+        -h|--help) sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) echo "run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
+    esac
+    shift
+done
+HEAP=${HEAP:-1g}
+if [ "$COMPARE" = 1 ]; then
+    [ "$HEAP" = 256m ] && HEAP=1g
+    HEAPS="$HEAP 256m"
+else
+    HEAPS=$HEAP
+fi
+PGHOST=${PGHOST:-127.0.0.1}
+PGPORT=${PGPORT:-5432}
+PGUSER=${PGUSER:-postgres}
+export PGHOST PGPORT PGUSER
+
+if [ "$MODE" = quick ]; then
+    WORKERS=${WORKERS:-128}
+    PG_SECONDS=5; PREFILL=400000
+    LOAD_OPTS=(--warmup 2 --duration 5 --batch-warmup 1 --batch-duration 5 --steady-seconds 5 --wakeups 20
+               --wakeup-settle 1 --drain-warmup-tasks 5000)
+else
+    WORKERS=${WORKERS:-128 64 256}
+    PG_SECONDS=15; PREFILL=1200000
+    LOAD_OPTS=(--warmup 3 --duration 15 --batch-warmup 2 --batch-duration 10 --steady-seconds 10 --wakeups 50
+               --wakeup-settle 2 --drain-warmup-tasks 20000)
+fi
+LOAD_OPTS+=(--clients 64 --batch-clients 8 --batch-size 100 --drain-tasks 20000 --queue-max-concurrent 256
+            --steady-rate 2000 --steady-senders 128 --clk-tck "$(getconf CLK_TCK)")
+[ "$PAUSE_DEFAULT" = 1 ] && LOAD_OPTS+=(--pause-default)
+read -r -a WORKER_LIST <<< "$WORKERS"
+read -r -a HEAP_LIST <<< "$HEAPS"
+
+die() { echo "run.sh: $*" >&2; exit 1; }
+say() { echo "== $*" >&2; }
+
+# --- a JDK >= 21, newest first (as bench/startup.sh) -------------------------------------------------
+java_major() {
+    local version
+    version=$("$1" -version 2>&1 | sed -n 's/.* version "\([^"]*\)".*/\1/p' | head -n 1) || true
+    case "$version" in
+        1.*) echo "${version#1.}" | cut -d. -f1 ;;
+        ?*) echo "$version" | cut -d. -f1 | cut -d- -f1 | cut -d+ -f1 ;;
+    esac
+}
+find_java_home() {
+    local best="" best_major=0 candidate major
+    local candidates=()
+    [ -n "${JAVA_HOME:-}" ] && candidates+=("$JAVA_HOME")
+    if [ -d /usr/lib/jvm ]; then
+        while IFS= read -r candidate; do candidates+=("$candidate"); done \
+            < <(find /usr/lib/jvm -mindepth 1 -maxdepth 1 \( -type d -o -type l \) | sort -V -r)
+    fi
+    for candidate in "${candidates[@]}"; do
+        [ -x "$candidate/bin/javac" ] || continue
+        major=$(java_major "$candidate/bin/java")
+        if [ -n "$major" ] && [ "$major" -gt "$best_major" ]; then best=$(readlink -f "$candidate"); best_major=$major; fi
+    done
+    [ "$best_major" -ge 21 ] && echo "$best"
+}
+JAVA_HOME=$(find_java_home) || die "no JDK 21 or newer found under JAVA_HOME or /usr/lib/jvm"
+export JAVA_HOME PATH="$JAVA_HOME/bin:$PATH"
+for tool in curl psql pgbench mvn getconf; do
+    command -v "$tool" >/dev/null || die "$tool is required"
+done
+pg_isready -q -h "$PGHOST" -p "$PGPORT" 2>/dev/null || die "no PostgreSQL answers on $PGHOST:$PGPORT"
+
+# --- builds ----------------------------------------------------------------------------------------
+if [ "$BUILD" = 1 ] || [ ! -f target/spindle.jar ]; then
+    say "building Spindle (mvn -B -q package -DskipTests)"
+    mvn -B -q package -DskipTests </dev/null >&2 || die "the Spindle build failed"
+elif [ -n "$(find src pom.xml -newer target/spindle.jar -type f 2>/dev/null | head -n 1)" ]; then
+    echo "run.sh: WARNING: sources are newer than target/spindle.jar; add --build to measure them" >&2
+fi
+LOADGEN=bench/loadgen/target/loadgen.jar
+if [ ! -f "$LOADGEN" ] || [ -n "$(find bench/loadgen/src bench/loadgen/pom.xml -newer "$LOADGEN" -type f | head -n 1)" ]; then
+    say "building the load generator (bench/loadgen)"
+    (cd bench/loadgen && mvn -B -q package </dev/null >&2) || die "the bench/loadgen build failed"
+fi
+
+# --- scratch and results ---------------------------------------------------------------------------
+STAMP=$(date -u +%Y%m%dT%H%M%SZ)
+RUN=$ROOT/bench/results/throughput-$STAMP
+mkdir -p "$RUN"
+APP=$(mktemp -d)   # a private copy of the jar and its libs: a rebuild during the run cannot change them
+cp target/spindle.jar "$APP/" && cp -r target/libs "$APP/"
+cp "$LOADGEN" "$APP/loadgen.jar"
+LOADGEN=$APP/loadgen.jar
+DB=spindle_bench_$$           # Spindle's database, created afresh for each launch
+PGB_DB=spindle_bench_pg_$$     # pgbench's scratch database
+SPINDLE_PID=""
+PROFILE_PID=""
+cleanup() {
+    if [ -n "$SPINDLE_PID" ] && kill -0 "$SPINDLE_PID" 2>/dev/null; then
+        kill -TERM "$SPINDLE_PID" 2>/dev/null || true
+        wait "$SPINDLE_PID" 2>/dev/null || true
+    fi
+    if [ -n "$PROFILE_PID" ] && kill -0 "$PROFILE_PID" 2>/dev/null; then
+        kill "$PROFILE_PID" 2>/dev/null || true
+    fi
+    if [ "$KEEP_DB" = 0 ]; then
+        psql -q -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
+        psql -q -d postgres -c "DROP DATABASE IF EXISTS $PGB_DB WITH (FORCE)" >/dev/null 2>&1 || true
+    fi
+    rm -rf "$APP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+loadgen() { java -Xmx512m -XX:+UseSerialGC -jar "$LOADGEN" "$@"; }
+psql_q() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
+fresh_db() {
+    psql_q -d postgres -c "DROP DATABASE IF EXISTS $1 WITH (FORCE)" >/dev/null 2>&1
+    psql_q -d postgres -c "CREATE DATABASE $1" >/dev/null || die "cannot create database $1 on $PGHOST:$PGPORT as $PGUSER"
+}
+free_port() {
+    local port
+    while true; do
+        port=$((20000 + RANDOM % 40000))
+        if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+            echo "$port"
+            return
+        fi
+    done
+}
+kv() { echo "$1=$2" >> "$3"; }
+
+PG_VERSION=$(psql -X -At -d postgres -c "SHOW server_version" | cut -d' ' -f1)
+PG_SETTINGS=$(psql -X -At -d postgres -c "SELECT string_agg(name || '=' || setting, ', ' ORDER BY name) FROM pg_settings WHERE name IN ('fsync', 'synchronous_commit', 'shared_buffers', 'max_connections')")
+{
+    echo "mode=$MODE"
+    echo "date=$(date -u '+%Y-%m-%d %H:%M UTC')"
+    echo "heaps=$HEAPS"
+    echo "workers=$WORKERS"
+    echo "machine=$(nproc) CPUs, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo); $(java -version 2>&1 | head -n 1); PostgreSQL $PG_VERSION on $PGHOST:$PGPORT ($PG_SETTINGS); load average before the run: $(cut -d' ' -f1-3 /proc/loadavg)"
+} > "$RUN/run.kv"
+say "results go to $RUN"
+
+# --- (e) PostgreSQL's own limits -------------------------------------------------------------------
+PGB=$RUN/pgbench.kv
+: > "$PGB"
+run_pgbench() { # name clients script
+    local name=$1 clients=$2 script=$3 out=$RUN/pgbench-$1.txt
+    loadgen profile --db "$PGB_DB" --seconds "$PG_SECONDS" --delay 1 --label "pgbench.$name" \
+        --clk-tck "$(getconf CLK_TCK)" --out "$PGB" 2>>"$RUN/loadgen-profile.log" &
+    PROFILE_PID=$!
+    sleep 1
+    pgbench -n -c "$clients" -j 2 -T "$PG_SECONDS" -f "$script" "$PGB_DB" > "$out" 2>&1 \
+        || { cat "$out" >&2; die "pgbench $name failed"; }
+    wait "$PROFILE_PID" || true
+    PROFILE_PID=""
+    TPS=$(awk '/^tps = / {print $3; exit}' "$out")
+    TXS=$(awk -F': ' '/number of transactions actually processed/ {print $2; exit}' "$out" | cut -d/ -f1)
+    LAT=$(awk '/^latency average = / {print $4; exit}' "$out")
+    FAILED=$(awk -F': ' '/number of failed transactions/ {print $2; exit}' "$out" | cut -d' ' -f1)
+    [ -n "$TPS" ] || { cat "$out" >&2; die "no tps in the pgbench $name output"; }
+    kv "pg.$name.clients" "$clients" "$PGB"
+    kv "pg.$name.tps" "$TPS" "$PGB"
+    kv "pg.$name.latency_ms" "$LAT" "$PGB"
+    kv "pg.$name.failed_transactions" "${FAILED:-0}" "$PGB"
+    echo "   pgbench $name: $clients clients, $TPS TPS, latency $LAT ms, ${FAILED:-0} failed" >&2
+}
+say "(e) PostgreSQL limits with pgbench on $PGB_DB (Spindle's schema), ${PG_SECONDS} s each"
+fresh_db "$PGB_DB"
+for migration in $(ls src/main/resources/db/migration/V*__*.sql | sort -V); do
+    psql_q -d "$PGB_DB" -f "$migration" >/dev/null
+done
+psql_q -d "$PGB_DB" -c "INSERT INTO queues (name, handler, max_concurrent, max_attempts, min_backoff_ms, max_backoff_ms, retention_ms)
+                       VALUES ('bench', '{\"type\": \"log\"}', 10, 5, 1000, 300000, 604800000)" >/dev/null
+psql_q -d "$PGB_DB" -c "VACUUM ANALYZE" >/dev/null
+psql_q -d "$PGB_DB" -c "CHECKPOINT" >/dev/null
+run_pgbench insert1 32 bench/pgbench/insert1.sql
+psql_q -d "$PGB_DB" -c "TRUNCATE tasks" -c "CHECKPOINT" >/dev/null
+run_pgbench insert100 8 bench/pgbench/insert100.sql
+kv pg.insert100.rows_per_s "$(awk -v t="$TPS" 'BEGIN { printf "%.0f", t * 100 }')" "$PGB"
+psql_q -d "$PGB_DB" -c "TRUNCATE tasks" >/dev/null
+echo "   pre-filling $PREFILL pending tasks for the claim test" >&2
+psql_q -d "$PGB_DB" -c "INSERT INTO tasks (queue, payload, max_attempts) SELECT 'bench', '{\"n\": 1}', 5 FROM generate_series(1, $PREFILL)" \
+    -c "VACUUM ANALYZE tasks" -c "CHECKPOINT" >/dev/null
+run_pgbench claim 8 bench/pgbench/claim_complete.sql
+read -r SUCCEEDED PENDING < <(psql -X -At -F' ' -d "$PGB_DB" -c "SELECT count(*) FILTER (WHERE state = 'succeeded'), count(*) FILTER (WHERE state = 'pending') FROM tasks")
+kv pg.claim.prefilled "$PREFILL" "$PGB"
+kv pg.claim.succeeded "$SUCCEEDED" "$PGB"
+kv pg.claim.pending_left "$PENDING" "$PGB"
+# tasks/s over pgbench's own measured time (transactions / tps)
+kv pg.claim.tasks_per_s "$(awk -v s="$SUCCEEDED" -v n="$TXS" -v t="$TPS" 'BEGIN { printf "%.0f", s / (n / t) }')" "$PGB"
+echo "   claim+complete: $SUCCEEDED tasks succeeded, $PENDING pending left" >&2
+[ "$PENDING" -gt 0 ] || echo "run.sh: WARNING: the claim test used up all $PREFILL pre-filled tasks; its figure is a lower bound" >&2
+[ "$KEEP_DB" = 1 ] || psql_q -d postgres -c "DROP DATABASE IF EXISTS $PGB_DB WITH (FORCE)" >/dev/null
+
+# --- Spindle ---------------------------------------------------------------------------------------
+start_spindle() { # heap workers log
+    local heap=$1 workers=$2 log=$3 port code started jfr=()
+    fresh_db "$DB"
+    port=$(free_port)
+    [ "$JFR" = 1 ] && jfr=("-XX:StartFlightRecording=filename=${log%.log}.jfr,settings=profile,dumponexit=true")
+    # shellcheck disable=SC2086
+    env DB_URL="jdbc:postgresql://$PGHOST:$PGPORT/$DB" DB_USERNAME="$PGUSER" DB_PASSWORD="${PGPASSWORD:-}" \
+        SERVER_PORT="$port" WORKER_MAX_dash_CONCURRENT="$workers" \
+        java -Xmx"$heap" ${SPINDLE_JAVA_OPTS:-} "${jfr[@]}" -jar "$APP/spindle.jar" >"$log" 2>&1 </dev/null &
+    SPINDLE_PID=$!
+    SPINDLE_URL="http://127.0.0.1:$port"
+    started=$SECONDS
+    while true; do
+        code=$(curl -s -o /dev/null -m 2 -w '%{http_code}' "$SPINDLE_URL/observe/health/ready" || true)
+        [ "$code" = 200 ] && break
+        kill -0 "$SPINDLE_PID" 2>/dev/null || { cat "$log" >&2; die "Spindle exited before it was ready"; }
+        [ $((SECONDS - started)) -lt 120 ] || { cat "$log" >&2; die "Spindle was not ready within 120 s"; }
+        sleep 0.1
+    done
+}
+stop_spindle() {
+    local waited=0
+    kill -TERM "$SPINDLE_PID" 2>/dev/null || true
+    while kill -0 "$SPINDLE_PID" 2>/dev/null && [ "$waited" -lt 600 ]; do
+        sleep 0.1
+        waited=$((waited + 1))
+    done
+    if kill -0 "$SPINDLE_PID" 2>/dev/null; then
+        echo "run.sh: WARNING: Spindle did not stop within 60 s of SIGTERM; killing it" >&2
+        kill -KILL "$SPINDLE_PID" 2>/dev/null || true
+    fi
+    wait "$SPINDLE_PID" 2>/dev/null || true
+    SPINDLE_PID=""
+}
+
+# Heaps alternate for each worker setting, so the two columns are measured minutes, not a whole pass, apart.
+first=1
+for workers in "${WORKER_LIST[@]}"; do
+    if [ "$first" = 1 ]; then phases=enqueue,batch,drain,steady,wakeup; else phases=drain; fi
+    first=0
+    for heap in "${HEAP_LIST[@]}"; do
+        name=spindle-h$heap-w$workers
+        out=$RUN/$name.kv
+        : > "$out"
+        say "Spindle -Xmx$heap, worker.max-concurrent=$workers: $phases"
+        start_spindle "$heap" "$workers" "$RUN/$name.log"
+        kv heap "$heap" "$out"
+        kv workers "$workers" "$out"
+        kv pid "$SPINDLE_PID" "$out"
+        loadgen run --target "$SPINDLE_URL" --pid "$SPINDLE_PID" --db "$DB" --phases "$phases" \
+            --label "Xmx$heap w$workers" --out "$out" "${LOAD_OPTS[@]}" 2> >(tee "$RUN/$name.loadgen.log" >&2) \
+            || echo "run.sh: WARNING: the load generator failed for $name (see $RUN/$name.loadgen.log)" >&2
+        stop_spindle
+        if [ "$JFR" = 1 ] && [ -f "$RUN/$name.jfr" ]; then
+            loadgen jfr --file "$RUN/$name.jfr" --kv "$out" > "$RUN/$name.hot-methods.txt" 2>&1 || true
+        fi
+        kv log.warnings "$(grep -cE ' (WARNING|SEVERE) ' "$RUN/$name.log" || true)" "$out"
+    done
+done
+
+# --- the table -------------------------------------------------------------------------------------
+loadgen report --dir "$RUN" | tee "$RUN/table.md"
+echo
+echo "(raw results, logs and pgbench output in ${RUN#"$ROOT"/})"
+[ "$KEEP_DB" = 0 ] || echo "(databases kept: $DB, $PGB_DB)"
