@@ -51,7 +51,7 @@ public final class Events {
         Duration sweep = clamp(settings.topicTtl().dividedBy(4), Duration.ofSeconds(1), Duration.ofSeconds(30));
         lifecycle.register("topic-sweeper", QUICK, PeriodicDuty.start("topic-sweeper", sweep, bus::sweep));
         lifecycle.register("topic-bus", QUICK, bus);
-        return new Events(bus, new EventStreams(bus, settings.keepAlive()));
+        return new Events(bus, new EventStreams(bus, settings.keepAlive(), settings.flushInterval()));
     }
 
     /** The bus, for task lifecycle events and the {@code topic} task handler. */

@@ -20,7 +20,10 @@ import io.spindle.bus.TopicBus;
 /**
  * The open SSE streams: each request's own (virtual) thread waits on its subscription and writes what comes,
  * a comment when nothing came for the keep-alive interval, and gives the subscription back as soon as a write
- * fails because the client went away. Closing (at shutdown, before the HTTP server stops) ends every stream
+ * fails because the client went away. A stream writes (one chunk, one system call) at most once per flush
+ * interval: an event that finds the stream idle goes out at once, events that follow within the interval go out
+ * together at its end. Under heavy fan-out that bounds the writes, and the wake-ups of the writing threads, per
+ * stream, at the cost of at most one interval of delay. Closing (at shutdown, before the HTTP server stops) ends every stream
  * with a {@code shutdown} event; a stream stuck writing to a client that reads nothing is interrupted, so the
  * server never waits on it.
  */
@@ -35,14 +38,16 @@ public final class EventStreams implements AutoCloseable {
 
     private final TopicBus bus;
     private final Duration keepAlive;
+    private final long flushIntervalNanos;
     private final Set<Stream> open = ConcurrentHashMap.newKeySet();
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition ended = lock.newCondition();
     private volatile boolean closing;
 
-    public EventStreams(TopicBus bus, Duration keepAlive) {
+    public EventStreams(TopicBus bus, Duration keepAlive, Duration flushInterval) {
         this.bus = bus;
         this.keepAlive = keepAlive;
+        this.flushIntervalNanos = flushInterval.toNanos();
     }
 
     /** Streams open now. */
@@ -112,6 +117,10 @@ public final class EventStreams implements AutoCloseable {
             }
             writer.flush();
             lastWrite = System.nanoTime();
+            if (flushIntervalNanos > 0 && subscription.isOpen()) {
+                // while this sleeps, publishers only queue: no wake-up, no write per event
+                Thread.sleep(Duration.ofNanos(flushIntervalNanos));
+            }
         }
     }
 

@@ -27,7 +27,7 @@ class TopicBusTest {
 
     private TopicBus bus(int capacity, int replay, int maxTopics, int maxSubscribers) {
         return new TopicBus(new Settings.Bus(capacity, replay, maxTopics, maxSubscribers, Duration.ofSeconds(15),
-                                             Duration.ofMinutes(5)), BusMetrics.noop(), clock);
+                                             Duration.ofMinutes(5), Duration.ZERO), BusMetrics.noop(), clock);
     }
 
     @Test

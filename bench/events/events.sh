@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# Topic bus benchmark (issue #4), against a running-for-the-occasion `java -jar target/spindle.jar`:
+#   (1) publish-to-receive latency p50/p99 with 1,000 SSE subscribers on one topic at 1,000 events/s
+#       (publish = POST /v1/topics/{topic}/events; receive = the event parsed off each subscriber's stream);
+#   (2) the highest rate one topic fans out to 100 subscribers with no drop (no `lagged`, every event to
+#       every subscriber), stepping up through RATES, and the deliveries per second at that rate.
+# The load generator is bench/events/EventsBench.java (JDK source launcher, no dependencies; NIO receivers).
+# Client and server share the machine; compare only figures from one run.
+#
+# Usage: mvn -B package -DskipTests && bash bench/events/events.sh
+# Environment: HEAP (512m), SUBSCRIBERS (1000), RATE (1000), SECONDS (20), FANOUT_SUBSCRIBERS (100),
+#   RATES (1000,2000,5000,10000,20000,40000), FANOUT_SECONDS (10), JAR (target/spindle.jar),
+#   PGHOST (127.0.0.1), PGPORT (5432), PGUSER (postgres), PGPASSWORD.
+# Results are kept under bench/results/events-<time>/.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+ROOT=$(pwd)
+HEAP=${HEAP:-512m}
+SUBSCRIBERS=${SUBSCRIBERS:-1000}
+RATE=${RATE:-1000}
+SECONDS_MEASURED=${SECONDS:-20}
+FANOUT_SUBSCRIBERS=${FANOUT_SUBSCRIBERS:-100}
+RATES=${RATES:-1000,2000,5000,10000,20000,40000}
+FANOUT_SECONDS=${FANOUT_SECONDS:-10}
+JAR=${JAR:-$ROOT/target/spindle.jar}
+PGHOST=${PGHOST:-127.0.0.1}
+PGPORT=${PGPORT:-5432}
+PGUSER=${PGUSER:-postgres}
+export PGHOST PGPORT PGUSER
+
+die() { echo "events.sh: $*" >&2; exit 1; }
+
+# A JDK >= 21, newest first (the load generator runs with the source launcher).
+find_java_home() {
+    local best="" best_major=0 candidate major version
+    local candidates=()
+    [ -n "${JAVA_HOME:-}" ] && candidates+=("$JAVA_HOME")
+    if [ -d /usr/lib/jvm ]; then
+        while IFS= read -r candidate; do candidates+=("$candidate"); done \
+            < <(find /usr/lib/jvm -mindepth 1 -maxdepth 1 \( -type d -o -type l \) | sort -V -r)
+    fi
+    for candidate in "${candidates[@]}"; do
+        [ -x "$candidate/bin/javac" ] || continue
+        version=$("$candidate/bin/java" -version 2>&1 | sed -n 's/.* version "\([^"]*\)".*/\1/p' | head -n 1)
+        major=${version%%.*}
+        major=${major%%-*}
+        if [ -n "$major" ] && [ "$major" -gt "$best_major" ] 2>/dev/null; then best=$(readlink -f "$candidate"); best_major=$major; fi
+    done
+    [ "$best_major" -ge 21 ] && echo "$best"
+}
+JAVA_HOME=$(find_java_home) || die "no JDK 21 or newer found under JAVA_HOME or /usr/lib/jvm"
+export JAVA_HOME PATH="$JAVA_HOME/bin:$PATH"
+command -v curl >/dev/null || die "curl is required"
+command -v psql >/dev/null || die "psql is required (to create the benchmark database)"
+[ -f "$JAR" ] || die "$JAR is missing; run: mvn -B package -DskipTests"
+
+STAMP=$(date -u +%Y%m%dT%H%M%SZ)
+OUT=$ROOT/bench/results/events-$STAMP
+mkdir -p "$OUT"
+DB=spindle_bench_events_$$
+PID=""
+cleanup() {
+    if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then
+        kill -TERM "$PID" 2>/dev/null || true
+        wait "$PID" 2>/dev/null || true
+    fi
+    psql -q -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+psql -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE $DB" >/dev/null || die "cannot create database $DB"
+
+PORT=$((20000 + RANDOM % 40000))
+WORKDIR=$(mktemp -d)
+(cd "$WORKDIR" && exec env DB_URL="jdbc:postgresql://$PGHOST:$PGPORT/$DB" DB_USERNAME="$PGUSER" \
+    DB_PASSWORD="${PGPASSWORD:-}" SERVER_PORT="$PORT" java -Xmx"$HEAP" -jar "$JAR" >"$OUT/spindle.log" 2>&1 </dev/null) &
+PID=$!
+for _ in $(seq 1 600); do
+    [ "$(curl -s -o /dev/null -m 2 -w '%{http_code}' "http://127.0.0.1:$PORT/observe/health/ready" || true)" = 200 ] && break
+    kill -0 "$PID" 2>/dev/null || { cat "$OUT/spindle.log" >&2; die "Spindle exited before it was ready"; }
+    sleep 0.1
+done
+code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/v1/topics")
+[ "$code" = 200 ] || die "GET /v1/topics answered $code: this jar has no topic bus routes"
+
+BASE=http://127.0.0.1:$PORT
+echo "java: $(java -version 2>&1 | head -n 1); $(nproc) CPUs; Spindle -Xmx$HEAP on $DB; results in $OUT"
+cpu() { awk '{print $14 + $15}' "/proc/$PID/stat"; }
+TICKS=$(getconf CLK_TCK)
+
+# run NAME SCENARIO [key=value ...]: the load generator against the running Spindle, with Spindle's CPU time
+run() {
+    local name=$1 scenario=$2
+    shift 2
+    local before after start secs
+    before=$(cpu)
+    start=$(date +%s%N)
+    java -Xmx1g "$ROOT/bench/events/EventsBench.java" "$scenario" "$BASE" "$@" 2>&1 | tee "$OUT/$name.txt"
+    after=$(cpu)
+    secs=$(( ($(date +%s%N) - start) / 1000000 ))
+    echo "  Spindle CPU: $(( (after - before) * 1000 / TICKS )) ms over $secs ms wall" | tee -a "$OUT/$name.txt"
+    echo
+}
+
+run latency latency subscribers="$SUBSCRIBERS" rate="$RATE" seconds="$SECONDS_MEASURED"
+run fanout fanout subscribers="$FANOUT_SUBSCRIBERS" rates="$RATES" seconds="$FANOUT_SECONDS"
+curl -s "$BASE/observe/metrics" | grep '^spindle_bus' > "$OUT/metrics.txt" || true
+
+echo "summary:"
+grep -h '^RESULT' "$OUT"/latency.txt "$OUT"/fanout.txt | tee "$OUT/summary.txt"
