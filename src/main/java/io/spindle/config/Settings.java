@@ -2,26 +2,42 @@ package io.spindle.config;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Everything Spindle is configured with, validated once by {@link SettingsLoader}.
  */
 public record Settings(Server server, Db db, Shutdown shutdown, Health health, Dispatch dispatch, Enqueue enqueue,
-                       Bus bus) {
+                       Security security, ClientLimits clientLimits, Bus bus) {
 
     /** The given parts with the documented defaults for dispatch and enqueue. */
     public Settings(Server server, Db db, Shutdown shutdown, Health health) {
         this(server, db, shutdown, health, Dispatch.DEFAULTS, Enqueue.DEFAULTS);
     }
 
-    /** The given parts with the documented defaults for the topic bus. */
+    /** The given parts with the documented defaults for security (no key: anonymous) and client limits. */
     public Settings(Server server, Db db, Shutdown shutdown, Health health, Dispatch dispatch, Enqueue enqueue) {
-        this(server, db, shutdown, health, dispatch, enqueue, Bus.DEFAULTS);
+        this(server, db, shutdown, health, dispatch, enqueue, Security.DEFAULTS, ClientLimits.DEFAULTS);
+    }
+
+    /** The given parts with the documented defaults for the topic bus. */
+    public Settings(Server server, Db db, Shutdown shutdown, Health health, Dispatch dispatch, Enqueue enqueue,
+                    Security security, ClientLimits clientLimits) {
+        this(server, db, shutdown, health, dispatch, enqueue, security, clientLimits, Bus.DEFAULTS);
+    }
+
+    public Settings withSecurity(Security security) {
+        return new Settings(server, db, shutdown, health, dispatch, enqueue, security, clientLimits, bus);
+    }
+
+    public Settings withClientLimits(ClientLimits clientLimits) {
+        return new Settings(server, db, shutdown, health, dispatch, enqueue, security, clientLimits, bus);
     }
 
     public Settings withBus(Bus bus) {
-        return new Settings(server, db, shutdown, health, dispatch, enqueue, bus);
+        return new Settings(server, db, shutdown, health, dispatch, enqueue, security, clientLimits, bus);
     }
 
     /** The HTTP listener. */
@@ -71,6 +87,45 @@ public record Settings(Server server, Db db, Shutdown shutdown, Health health, D
     /** Group commit of enqueues, and the bound on long-polling requests. */
     public record Enqueue(int writers, int backlog, int maxWaiters) {
         public static final Enqueue DEFAULTS = new Enqueue(2, 10_000, 10_000);
+    }
+
+    /**
+     * API keys ({@code security.api-keys}) and whether anonymous access may be served off loopback
+     * ({@code security.anonymous}). With no key, every client is anonymous.
+     */
+    public record Security(boolean anonymous, List<ApiKey> apiKeys) {
+        public static final Security DEFAULTS = new Security(false, List.of());
+
+        public Security {
+            apiKeys = List.copyOf(apiKeys);
+        }
+    }
+
+    /**
+     * One API key: its name (what logs, metrics and rate limits call the client), its roles
+     * ({@code admin}, {@code producer}, {@code subscriber}), and the lowercase hex SHA-256 of the key. The key
+     * itself is never kept.
+     */
+    public record ApiKey(String name, Set<String> roles, String sha256) {
+        public ApiKey {
+            roles = Set.copyOf(roles);
+        }
+
+        @Override
+        public String toString() {
+            return "ApiKey[name=" + name + ", roles=" + roles + "]";
+        }
+    }
+
+    /**
+     * Per-client rate limits ({@code ratelimit.clients}): {@code permits} per {@code period} for each client,
+     * at most {@code maxClients} limiters in memory (idle ones evicted after {@code idleTimeout}), and at most
+     * {@code maxStreams} open SSE streams per client.
+     */
+    public record ClientLimits(boolean enabled, int permits, Duration period, int maxClients, Duration idleTimeout,
+                               int maxStreams) {
+        public static final ClientLimits DEFAULTS = new ClientLimits(
+                true, 100_000, Duration.ofSeconds(1), 10_000, Duration.ofMinutes(5), 10);
     }
 
     /**

@@ -22,6 +22,8 @@ final class EnqueueRequest {
     static final int MAX_BATCH = 1000;
     static final int MAX_KEY_LENGTH = 256;
     private static final Duration MAX_DELAY = Duration.ofDays(365);
+    private static final Instant FIRST_INSTANT = Instant.parse("0001-01-01T00:00:00Z");
+    private static final Instant LAST_INSTANT = Instant.parse("9999-12-31T23:59:59.999999999Z");
 
     private EnqueueRequest() {
     }
@@ -87,7 +89,13 @@ final class EnqueueRequest {
 
     private static Optional<Instant> instant(JsonFields fields, String text) {
         try {
-            return Optional.of(Instant.parse(text));
+            Instant instant = Instant.parse(text);
+            // RFC 3339 years have four digits; PostgreSQL refuses most instants outside them
+            if (instant.isBefore(FIRST_INSTANT) || instant.isAfter(LAST_INSTANT)) {
+                fields.error("runAt", "must be between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z");
+                return Optional.empty();
+            }
+            return Optional.of(instant);
         } catch (DateTimeParseException e) {
             fields.error("runAt", "must be an RFC 3339 instant such as 2026-11-20T10:00:00Z");
             return Optional.empty();

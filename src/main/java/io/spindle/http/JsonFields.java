@@ -85,7 +85,30 @@ final class JsonFields {
             error(field, "must be at most " + maxLength + " characters");
             return Optional.empty();
         }
+        if (!storable(value.asText())) {
+            error(field, "must not contain NUL or unpaired surrogate characters");
+            return Optional.empty();
+        }
         return Optional.of(value.asText());
+    }
+
+    /**
+     * Whether PostgreSQL can store the text as it is: {@code text} columns refuse NUL, {@code jsonb} refuses
+     * {@code \u0000}, and the driver would silently turn an unpaired surrogate into {@code ?}.
+     */
+    static boolean storable(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == 0) {
+                return false;
+            }
+            if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     Optional<List<JsonNode>> array(String field, int maxItems) {

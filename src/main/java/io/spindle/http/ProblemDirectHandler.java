@@ -17,6 +17,10 @@ public final class ProblemDirectHandler implements DirectHandler {
                                     Status status,
                                     ServerResponseHeaders headers,
                                     String message) {
+        if (status.code() == 500 && request == TransportRequest.empty()) {
+            // failed before the request line was parsed (e.g. a method with illegal characters): the client's fault
+            status = Status.BAD_REQUEST_400;
+        }
         String detail = switch (status.code()) {
             case 413 -> "The request body is larger than the server accepts.";
             case 431 -> "The request headers are larger than the server accepts.";

@@ -24,6 +24,10 @@ public final class ProblemMapper {
     }
 
     public static Mapped map(Throwable failure) {
+        if (failure instanceof SpindleException.RateLimited e) {
+            return new Mapped(Problem.of(429, "Too Many Requests", e.getMessage()),
+                              Math.max(1, e.retryAfter().toSeconds()));
+        }
         if (failure instanceof SpindleException.Unavailable e) {
             return new Mapped(Problem.of(503, "Service Unavailable", e.getMessage()),
                               Math.max(1, e.retryAfter().toSeconds()));

@@ -3,7 +3,9 @@ package io.spindle.http;
 import java.util.Optional;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.helidon.http.HttpException;
 import io.helidon.http.HttpMediaType;
+import io.helidon.http.RequestException;
 import io.helidon.webserver.http.ServerRequest;
 import io.spindle.task.SpindleException;
 
@@ -23,7 +25,16 @@ final class RequestBodies {
         if (!req.content().hasEntity()) {
             throw new SpindleException.Invalid("The request body is empty; a JSON document is required.");
         }
-        return Json.parse(req.content().as(byte[].class));
+        byte[] body;
+        try {
+            body = req.content().as(byte[].class);
+        } catch (HttpException | RequestException e) {
+            throw e; // 413 and the like, mapped as they are
+        } catch (RuntimeException e) {
+            // a body cut short by the client, or broken chunked framing: not our failure
+            throw new SpindleException.Invalid("The request body could not be read: it ended early or its framing is malformed.");
+        }
+        return Json.parse(body);
     }
 
     private static boolean isJson(HttpMediaType type) {

@@ -1,13 +1,18 @@
 package io.spindle.http;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.function.Consumer;
 
 import io.helidon.http.DirectHandler;
+import io.helidon.http.HeaderValues;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.DirectHandlers;
 import io.helidon.webserver.http.Filter;
+import io.helidon.webserver.http.FilterChain;
 import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.RoutingRequest;
+import io.helidon.webserver.http.RoutingResponse;
 import io.helidon.webserver.observe.ObserveFeature;
 import io.spindle.config.Settings;
 
@@ -23,6 +28,19 @@ public final class SpindleServer {
                                    Duration shutdownGrace,
                                    ObserveFeature observe,
                                    Filter metricsFilter,
+                                   Consumer<HttpRouting.Builder> routes) {
+        return create(settings, shutdownGrace, observe, metricsFilter, List.of(), routes);
+    }
+
+    /**
+     * @param filters run in order after the metrics filter (which so counts their refusals too), before
+     *                routing: authentication and client rate limits
+     */
+    public static WebServer create(Settings.Server settings,
+                                   Duration shutdownGrace,
+                                   ObserveFeature observe,
+                                   Filter metricsFilter,
+                                   List<Filter> filters,
                                    Consumer<HttpRouting.Builder> routes) {
         DirectHandlers.Builder direct = DirectHandlers.builder();
         ProblemDirectHandler problems = new ProblemDirectHandler();
@@ -40,6 +58,8 @@ public final class SpindleServer {
                 .directHandlers(direct.build())
                 .routing(routing -> {
                     routing.addFilter(metricsFilter);
+                    routing.addFilter(SpindleServer::refuseNegativeLength);
+                    filters.forEach(routing::addFilter);
                     routing.error(Throwable.class, (req, res, failure) -> {
                         if (!res.isSent()) {
                             ProblemResponses.send(res, ProblemMapper.map(failure));
@@ -48,5 +68,18 @@ public final class SpindleServer {
                     routes.accept(routing);
                 })
                 .build();
+    }
+
+    /**
+     * A negative {@code Content-Length} passes Helidon's parser, and reading such a body then waits for the
+     * client until it gives up; it is refused here, before anything reads the body, and the connection closed.
+     */
+    private static void refuseNegativeLength(FilterChain chain, RoutingRequest req, RoutingResponse res) {
+        if (req.headers().contentLength().orElse(0) < 0) {
+            res.header(HeaderValues.CONNECTION_CLOSE);
+            ProblemResponses.send(res, Problem.of(400, "Bad Request", "Content-Length must not be negative."));
+            return;
+        }
+        chain.proceed();
     }
 }

@@ -78,6 +78,7 @@ public final class TaskRoutes implements HttpService {
     private void enqueueBatch(ServerRequest req, ServerResponse res) {
         String queue = queueName(req);
         List<NewTask> batch = EnqueueRequest.batch(queue, RequestBodies.json(req), clock);
+        RequestCharge.of(req).ifPresent(charge -> charge.batch(batch.size()));
         List<Enqueued> enqueued = committer.enqueueAll(batch);
         ObjectNode body = Json.mapper().createObjectNode();
         var items = body.putArray("items");

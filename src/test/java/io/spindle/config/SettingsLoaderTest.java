@@ -52,6 +52,7 @@ class SettingsLoaderTest {
     void everyKeyCanBeOverridden() {
         Map<String, String> values = new HashMap<>();
         values.put("server.host", "0.0.0.0");
+        values.put("security.anonymous", "true"); // else protected mode refuses 0.0.0.0 without a key
         values.put("server.port", "9090");
         values.put("server.max-payload", "2048");
         values.put("db.url", "jdbc:postgresql://db.example:5433/spindle");
@@ -77,7 +78,8 @@ class SettingsLoaderTest {
                                                   Duration.ofHours(1), Duration.ofSeconds(20)),
                                 new Settings.Embedded(Path.of("/var/lib/spindle/pg"), 15432)),
                 new Settings.Shutdown(Duration.ofSeconds(5)),
-                new Settings.Health(Duration.ofMillis(500))));
+                new Settings.Health(Duration.ofMillis(500)))
+                .withSecurity(new Settings.Security(true, java.util.List.of())));
     }
 
     @Test

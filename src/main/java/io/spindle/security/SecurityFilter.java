@@ -1,0 +1,161 @@
+package io.spindle.security;
+
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+import io.helidon.http.Header;
+import io.helidon.http.HeaderName;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderValues;
+import io.helidon.webserver.http.Filter;
+import io.helidon.webserver.http.FilterChain;
+import io.helidon.webserver.http.RoutingRequest;
+import io.helidon.webserver.http.RoutingResponse;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import io.spindle.config.Settings;
+import io.spindle.http.Problem;
+import io.spindle.http.ProblemMapper;
+import io.spindle.http.ProblemResponses;
+import io.spindle.http.RequestCharge;
+import io.spindle.task.SpindleException;
+
+/**
+ * Guards every {@code /v1} request (health and metrics stay open): identifies the client (its API key, or its
+ * address when no key is configured or the key is missing or wrong), charges the client's rate limit, then
+ * refuses a missing or unknown key (401) and a missing role (403), and bounds the client's open event streams.
+ * The rate limit comes before the 401, so guessing keys is rate limited by address like everything else.
+ * Every {@code /v1} response carries {@code RateLimit-Policy} and {@code RateLimit}; every refusal is one audit line.
+ */
+public final class SecurityFilter implements Filter {
+    static final HeaderName RATE_LIMIT = HeaderNames.create("RateLimit");
+    static final HeaderName RATE_LIMIT_POLICY = HeaderNames.create("RateLimit-Policy");
+    private static final Header CHALLENGE = HeaderValues.createCached(HeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"spindle\"");
+    private static final Header INVALID_TOKEN = HeaderValues.createCached(
+            HeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"spindle\", error=\"invalid_token\"");
+
+    private final ApiKeys keys;
+    private final ClientLimits limits;
+    private final SecurityMetrics metrics;
+    private final Header policy;
+
+    SecurityFilter(ApiKeys keys, ClientLimits limits) {
+        this.keys = keys;
+        this.limits = limits;
+        this.metrics = limits.metrics();
+        this.policy = HeaderValues.createCached(RATE_LIMIT_POLICY, limits.policyHeader());
+    }
+
+    public static SecurityFilter create(Settings.Security security, ClientLimits limits) {
+        return new SecurityFilter(ApiKeys.of(security), limits);
+    }
+
+    @Override
+    public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
+        String path = req.path().path();
+        if (!path.startsWith("/v1/") && !path.equals("/v1")) {
+            chain.proceed();
+            return;
+        }
+        AccessPolicy.Route route = AccessPolicy.classify(req.prologue().method().text(), path);
+        Client client;
+        ApiKeys.Result.Refused refused = null;
+        if (keys.isEmpty()) {
+            client = Client.anonymous(address(req));
+        } else {
+            switch (keys.authenticate(req.headers().all(HeaderNames.AUTHORIZATION, List::of))) {
+                case ApiKeys.Result.Accepted accepted -> client = Client.key(accepted.name(), accepted.roles());
+                case ApiKeys.Result.Refused r -> {
+                    refused = r;
+                    client = Client.unauthenticated(address(req));
+                }
+            }
+        }
+        if (limits.enabled()) {
+            ClientLimits.Decision decision = limits.acquire(client.id(), 1);
+            res.header(policy);
+            res.header(RATE_LIMIT, ClientLimits.header(decision));
+            if (!decision.permitted()) {
+                Audit.refused(429, client.id(), route.pattern(), "rate limit exceeded");
+                send(res, 429, "Too Many Requests", "This client has used its " + limits.quota() + "; retry later.",
+                     decision.retryAfterSeconds());
+                return;
+            }
+            req.context().register(RequestCharge.class, new Charge(client, route, res));
+        }
+        if (refused != null) {
+            Audit.refused(401, client.id(), route.pattern(), refused.reason());
+            metrics.unauthenticated();
+            res.header(refused.invalidToken() ? INVALID_TOKEN : CHALLENGE);
+            send(res, 401, "Unauthorized", "A valid API key is required: send Authorization: Bearer <key>.", 0);
+            return;
+        }
+        if (!route.access().allows(client.roles())) {
+            String needs = String.join(" or ", route.access().roles().stream().map(Role::configName).sorted().toList());
+            Audit.refused(403, client.id(), route.pattern(), "needs role " + needs);
+            metrics.forbidden();
+            send(res, 403, "Forbidden", "This key may not " + route.pattern() + "; that needs the role " + needs + ".", 0);
+            return;
+        }
+        if (!route.stream()) {
+            chain.proceed();
+            return;
+        }
+        Optional<ClientLimits.StreamSlot> slot = limits.openStream(client.id());
+        if (slot.isEmpty()) {
+            Audit.refused(429, client.id(), route.pattern(), "too many open streams");
+            send(res, 429, "Too Many Requests", "This client has the most event streams open that it may; "
+                    + "close one first.", 1);
+            return;
+        }
+        try (ClientLimits.StreamSlot open = slot.get()) {
+            chain.proceed();
+        }
+    }
+
+    private static void send(ServerResponse res, int status, String title, String detail, long retryAfterSeconds) {
+        ProblemResponses.send(res, new ProblemMapper.Mapped(Problem.of(status, title, detail), retryAfterSeconds));
+    }
+
+    /** The peer's IP address: what identifies an anonymous client. Forwarding headers are not trusted. */
+    private static String address(ServerRequest req) {
+        SocketAddress peer = req.remotePeer().address();
+        if (peer instanceof InetSocketAddress inet && inet.getAddress() != null) {
+            return inet.getAddress().getHostAddress();
+        }
+        return String.valueOf(peer);
+    }
+
+    /** The rest of a batch's cost, charged by the route once it knows how many tasks the batch holds. */
+    private final class Charge implements RequestCharge {
+        private static final int TASKS_PER_PERMIT = 100;
+        private final Client client;
+        private final AccessPolicy.Route route;
+        private final ServerResponse res;
+
+        Charge(Client client, AccessPolicy.Route route, ServerResponse res) {
+            this.client = client;
+            this.route = route;
+            this.res = res;
+        }
+
+        @Override
+        public void batch(int tasks) {
+            int cost = Math.max(1, (tasks + TASKS_PER_PERMIT - 1) / TASKS_PER_PERMIT);
+            if (cost == 1) {
+                return;
+            }
+            ClientLimits.Decision decision = limits.acquire(client.id(), cost - 1);
+            res.header(RATE_LIMIT, ClientLimits.header(decision));
+            if (!decision.permitted()) {
+                Audit.refused(429, client.id(), route.pattern(), "rate limit exceeded by a batch of " + tasks + " tasks");
+                throw new SpindleException.RateLimited("A batch of " + tasks + " tasks costs " + cost
+                        + " permits; this client has " + decision.remaining() + " left in this window.",
+                        Duration.ofSeconds(decision.retryAfterSeconds()));
+            }
+        }
+    }
+}
