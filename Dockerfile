@@ -24,6 +24,10 @@ COPY config/ ./config/
 RUN mkdir -p /app/data && chown spindle:spindle /app/data
 USER spindle
 ENV SERVER_HOST=0.0.0.0
+# Protected mode: listening on 0.0.0.0 with no API key configured, Spindle refuses to start unless this is true.
+# Configure keys (security.api-keys in config/, or SECURITY_API_dash_KEYS_0_NAME, ..._ROLES, ..._KEY_dash_ENV
+# and the variable it names), or run with -e SECURITY_ANONYMOUS=true to serve anyone who can reach the port.
+ENV SECURITY_ANONYMOUS=false
 EXPOSE 8080
 # The JRE image does not promise curl or wget; bash's /dev/tcp does a plain HTTP GET and wants a 200.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
