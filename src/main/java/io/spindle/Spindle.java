@@ -14,6 +14,7 @@ import io.helidon.webserver.observe.ObserveFeature;
 import io.helidon.webserver.observe.health.HealthObserver;
 import io.helidon.webserver.observe.metrics.MetricsObserver;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.spindle.bus.TopicBus;
 import io.spindle.config.Settings;
 import io.spindle.db.Database;
 import io.spindle.db.EmbeddedDatabase;
@@ -33,19 +34,24 @@ import io.spindle.dispatch.WorkerExecutor;
 import io.spindle.handler.Handlers;
 import io.spindle.handler.HttpTaskHandler;
 import io.spindle.handler.LogTaskHandler;
-import io.spindle.handler.Outcome;
+import io.spindle.handler.TopicTaskHandler;
 import io.spindle.http.QueueRoutes;
 import io.spindle.http.SpindleServer;
+import io.spindle.http.TaskJson;
 import io.spindle.http.TaskRoutes;
 import io.spindle.observe.DatabaseReadiness;
 import io.spindle.observe.HttpMetricsFilter;
 import io.spindle.observe.JvmMetrics;
 import io.spindle.observe.ShutdownReadiness;
 import io.spindle.observe.TaskMetrics;
+import io.spindle.security.ClientLimits;
+import io.spindle.security.SecurityFilter;
 import io.spindle.task.DispatchStore;
 import io.spindle.task.EnqueueCommitter;
 import io.spindle.task.QueueStore;
 import io.spindle.task.Task;
+import io.spindle.task.TaskEvent;
+import io.spindle.task.TaskEvents;
 import io.spindle.task.TaskState;
 import io.spindle.task.TaskStore;
 import io.spindle.task.TaskWaiters;
@@ -92,12 +98,16 @@ public final class Spindle {
 
         PgListener listener = lifecycle.register("notification-listener", QUICK,
                 new PgListener(jdbcUrl, dbSettings.username(), dbSettings.password(), Duration.ofSeconds(1)));
+        Events events = Events.start(settings.bus(), database, listener, instance, meters, lifecycle);
+        TopicBus bus = events.bus();
+        TaskEvents taskEvents = (event, task) ->
+                bus.publishIfWatched("tasks." + task.queue(), event.type(), () -> TaskJson.summary(task));
         CompletionWriter completions = lifecycle.register("completion-writer", QUICK, new CompletionWriter(
-                dispatchStore, dispatch.maxConcurrent() * 4, written -> afterCompletion(written, metrics, waiters, wakeup)));
+                dispatchStore, dispatch.maxConcurrent() * 4,
+                written -> afterCompletion(written, metrics, waiters, wakeup, taskEvents)));
         HttpTaskHandler http = lifecycle.register("http-client", QUICK,
                                                   new HttpTaskHandler(dispatch.backendCooldown(), Clock.systemUTC()));
-        Handlers handlers = new Handlers(http, new LogTaskHandler(),
-                (queue, task) -> new Outcome.Fail("topic handlers are not available in this version"));
+        Handlers handlers = new Handlers(http, new LogTaskHandler(), new TopicTaskHandler(bus));
         QueueRateLimiters limiters = new QueueRateLimiters();
         WorkerExecutor workers = lifecycle.register("workers", grace.plusSeconds(10), new WorkerExecutor(
                 dispatch.maxConcurrent(), handlers::forQueue, limiters, completions, dispatchStore,
@@ -105,10 +115,10 @@ public final class Spindle {
         QueueCatalog catalog = new QueueCatalog(queues, limiters::sync);
         catalog.refresh();
         lifecycle.register("lease-reaper", QUICK, PeriodicDuty.start("lease-reaper", dispatch.leaseMargin(),
-                new LeaseReaper(dispatchStore, rescued -> afterRescue(rescued, metrics, waiters, wakeup))));
+                new LeaseReaper(dispatchStore, rescued -> afterRescue(rescued, metrics, waiters, wakeup, taskEvents))));
         lifecycle.register("retention-sweeper", QUICK,
                            PeriodicDuty.start("retention-sweeper", dispatch.sweepInterval(), new RetentionSweeper(dispatchStore)));
-        Dispatcher dispatcher = new Dispatcher(dispatchStore, catalog, workers, limiters, metrics, wakeup,
+        Dispatcher dispatcher = new Dispatcher(dispatchStore, catalog, workers, limiters, metrics, wakeup, taskEvents,
                 new Dispatcher.Settings(dispatch.maxClaim(), dispatch.leaseMargin(), dispatch.pollInterval(), grace));
 
         listener.on(Notifications.WAKE, payload -> fromOthers(payload, instance).ifPresent(m -> wakeup.ring()));
@@ -129,7 +139,9 @@ public final class Spindle {
         EnqueueCommitter committer = lifecycle.register("enqueue-committer", QUICK, new EnqueueCommitter(
                 database, tasks, metrics, instance, new EnqueueCommitter.Settings(
                         settings.enqueue().writers(), 1000, settings.enqueue().backlog(), Duration.ofSeconds(30)),
-                touched -> wakeup.ring()));
+                touched -> wakeup.ring(), taskEvents));
+        ClientLimits clientLimits = lifecycle.register("client-limits", QUICK,
+                                                       ClientLimits.create(settings.clientLimits(), meters));
 
         ShutdownReadiness accepting = new ShutdownReadiness();
         ObserveFeature observe = ObserveFeature.builder()
@@ -146,12 +158,16 @@ public final class Spindle {
             catalog.refresh();
             wakeup.ring();
         });
-        TaskRoutes taskRoutes = new TaskRoutes(committer, tasks, queues, waiters, Clock.systemUTC());
+        TaskRoutes taskRoutes = new TaskRoutes(committer, tasks, queues, waiters, Clock.systemUTC(), taskEvents);
         WebServer server = SpindleServer.create(
-                settings.server(), grace, observe, new HttpMetricsFilter(Metrics.globalRegistry()),
-                routing -> routing.register("/v1/queues", queueRoutes, taskRoutes));
+                settings.server(), grace, observe, new HttpMetricsFilter(meters),
+                List.of(SecurityFilter.create(settings.security(), clientLimits)),
+                routing -> routing.register("/v1/queues", queueRoutes, taskRoutes)
+                        .register("/v1/topics", events.topicRoutes())
+                        .register("/v1/users", events.notificationRoutes()));
         server.start();
         lifecycle.register("http-server", grace.plusSeconds(5), server::stop);
+        lifecycle.register("event-streams", QUICK, events.streams());
         lifecycle.register("long-polls", QUICK, waiters);
         lifecycle.register("dispatcher", QUICK, dispatcher);
         lifecycle.register("readiness", QUICK, accepting);
@@ -167,10 +183,12 @@ public final class Spindle {
         return Notifications.Message.parse(payload);
     }
 
-    private static void afterCompletion(List<Task> written, TaskMetrics metrics, TaskWaiters waiters, Wakeup wakeup) {
+    private static void afterCompletion(List<Task> written, TaskMetrics metrics, TaskWaiters waiters, Wakeup wakeup,
+                                        TaskEvents events) {
         boolean retried = false;
         for (Task task : written) {
             metrics.finished(task.queue(), task.state() == TaskState.PENDING ? "retried" : task.state().dbName());
+            events.emit(TaskEvent.of(task.state()), task);
             retried |= task.state() == TaskState.PENDING;
         }
         waiters.finished(written.stream().filter(t -> t.state().isFinished()).map(Task::id).toList());
@@ -179,8 +197,12 @@ public final class Spindle {
         }
     }
 
-    private static void afterRescue(List<Task> rescued, TaskMetrics metrics, TaskWaiters waiters, Wakeup wakeup) {
-        rescued.forEach(task -> metrics.finished(task.queue(), "rescued"));
+    private static void afterRescue(List<Task> rescued, TaskMetrics metrics, TaskWaiters waiters, Wakeup wakeup,
+                                    TaskEvents events) {
+        rescued.forEach(task -> {
+            metrics.finished(task.queue(), "rescued");
+            events.emit(TaskEvent.of(task.state()), task);
+        });
         waiters.finished(rescued.stream().filter(t -> t.state().isFinished()).map(Task::id).toList());
         wakeup.ring();
     }

@@ -61,11 +61,11 @@ public final class Database implements AutoCloseable {
         config.setIdleTimeout(pool.idleTimeout().toMillis());
         config.setMaxLifetime(pool.maxLifetime().toMillis());
         config.setValidationTimeout(Math.min(1000, pool.acquireTimeout().toMillis() / 2));
+        // pgjdbc reads only String values from these properties; others are silently ignored
         config.addDataSourceProperty("ApplicationName", "spindle");
-        config.addDataSourceProperty("connectTimeout", Math.max(1, pool.acquireTimeout().toSeconds()));
-        config.addDataSourceProperty("socketTimeout", pool.socketTimeout().toSeconds());
-        config.addDataSourceProperty("tcpKeepAlive", true);
-        config.addDataSourceProperty("reWriteBatchedInserts", true);
+        config.addDataSourceProperty("connectTimeout", Long.toString(Math.max(1, pool.acquireTimeout().toSeconds())));
+        config.addDataSourceProperty("socketTimeout", Long.toString(pool.socketTimeout().toSeconds()));
+        config.addDataSourceProperty("tcpKeepAlive", "true");
         config.setMetricsTrackerFactory(new MicrometerMetricsTrackerFactory(meters));
         HikariDataSource dataSource = new HikariDataSource(config);
         LOG.info(() -> "connection pool open on " + redact(jdbcUrl) + " (max " + pool.maxSize() + ")");

@@ -13,6 +13,8 @@ import io.spindle.task.DispatchStore;
 import io.spindle.task.HandlerSpec;
 import io.spindle.task.Queue;
 import io.spindle.task.Task;
+import io.spindle.task.TaskEvent;
+import io.spindle.task.TaskEvents;
 
 /**
  * Claims due tasks and starts them. One loop on a virtual thread: claim as many due tasks as there are free
@@ -32,6 +34,7 @@ public final class Dispatcher implements AutoCloseable {
     private final TaskMetrics metrics;
     private final Settings settings;
     private final Wakeup wakeup;
+    private final TaskEvents events;
     private volatile boolean stopping;
     private Thread loop;
     private int rotation;
@@ -42,8 +45,9 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     public Dispatcher(DispatchStore store, QueueCatalog catalog, WorkerExecutor workers, QueueRateLimiters limiters,
-                      TaskMetrics metrics, Wakeup wakeup, Settings settings) {
+                      TaskMetrics metrics, Wakeup wakeup, TaskEvents events, Settings settings) {
         this.wakeup = wakeup;
+        this.events = events;
         this.store = store;
         this.catalog = catalog;
         this.workers = workers;
@@ -119,6 +123,7 @@ public final class Dispatcher implements AutoCloseable {
         Map<String, Integer> claimedByQueue = new HashMap<>();
         for (Task task : claim.tasks()) {
             workers.start(task, byName.get(task.queue()));
+            events.emit(TaskEvent.STARTED, task);
             claimedByQueue.merge(task.queue(), 1, Integer::sum);
         }
         if (claim.tasks().size() == total) {

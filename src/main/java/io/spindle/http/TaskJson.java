@@ -10,8 +10,16 @@ import io.spindle.task.Task;
 /**
  * The API's JSON form of a task. Payload and result are stored JSON text and are written through as they are.
  */
-final class TaskJson {
+public final class TaskJson {
     private TaskJson() {
+    }
+
+    /** The task as its lifecycle events carry it: everything but payload and result. */
+    public static String summary(Task task) {
+        ObjectNode node = of(task);
+        node.remove("payload");
+        node.remove("result");
+        return node.toString();
     }
 
     static ObjectNode of(Task task) {

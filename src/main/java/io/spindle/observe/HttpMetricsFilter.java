@@ -1,13 +1,11 @@
 package io.spindle.observe;
 
-import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 
-import io.helidon.metrics.api.Counter;
-import io.helidon.metrics.api.MeterRegistry;
-import io.helidon.metrics.api.Tag;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.helidon.webserver.http.Filter;
 import io.helidon.webserver.http.FilterChain;
 import io.helidon.webserver.http.RoutingRequest;
@@ -16,6 +14,10 @@ import io.helidon.webserver.http.RoutingResponse;
 /**
  * Counts HTTP responses by method and status as {@code spindle_http_requests_total}. Methods outside
  * the standard set count as {@code OTHER}, so the number of series stays bounded.
+ *
+ * <p>Meters are registered on the Micrometer registry directly, as all of Spindle's are: registering some
+ * through Helidon's metrics API and some through Micrometer takes the two registries' locks in opposite
+ * orders, and two threads doing so at once deadlock.
  */
 public final class HttpMetricsFilter implements Filter {
     private static final Set<String> METHODS = Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE");
@@ -35,11 +37,17 @@ public final class HttpMetricsFilter implements Filter {
             String method = req.prologue().method().text();
             String label = METHODS.contains(method) ? method : "OTHER";
             String status = Integer.toString(res.status().code());
-            counters.computeIfAbsent(label + ' ' + status, key -> registry.getOrCreate(
-                    Counter.builder("spindle.http.requests")
-                            .description("HTTP responses by method and status")
-                            .tags(List.of(Tag.create("method", label), Tag.create("status", status)))))
-                    .increment();
+            Counter counter = counters.get(label + ' ' + status);
+            if (counter == null) {
+                // registered outside computeIfAbsent: Micrometer calls back into Helidon under its own lock
+                counter = Counter.builder("spindle.http.requests")
+                        .description("HTTP responses by method and status")
+                        .tag("method", label)
+                        .tag("status", status)
+                        .register(registry);
+                counters.putIfAbsent(label + ' ' + status, counter);
+            }
+            counter.increment();
         }
     }
 }

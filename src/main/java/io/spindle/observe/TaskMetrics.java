@@ -36,21 +36,21 @@ public final class TaskMetrics {
     }
 
     public void enqueued(String queue, int count) {
-        enqueued.computeIfAbsent(queue, q -> Counter.builder("spindle.tasks.enqueued")
-                .description("Tasks created by enqueue").tag("queue", q).register(registry)).increment(count);
+        meter(enqueued, queue, () -> Counter.builder("spindle.tasks.enqueued")
+                .description("Tasks created by enqueue").tag("queue", queue).register(registry)).increment(count);
     }
 
     /** @param outcome {@code succeeded}, {@code failed}, {@code retried}, {@code rescued} or {@code cancelled} */
     public void finished(String queue, String outcome) {
-        finished.computeIfAbsent(queue + '\0' + outcome, k -> Counter.builder("spindle.tasks.finished")
+        meter(finished, queue + '\0' + outcome, () -> Counter.builder("spindle.tasks.finished")
                 .description("Task attempts ended, by outcome").tag("queue", queue).tag("outcome", outcome)
                 .register(registry)).increment();
     }
 
     public void dispatched(String queue, Duration handlerTime) {
-        durations.computeIfAbsent(queue, q -> Timer.builder("spindle.dispatch.duration")
+        meter(durations, queue, () -> Timer.builder("spindle.dispatch.duration")
                 .description("Time a handler took for one attempt")
-                .tag("queue", q)
+                .tag("queue", queue)
                 .publishPercentileHistogram()
                 .minimumExpectedValue(Duration.ofMillis(1))
                 .maximumExpectedValue(Duration.ofMinutes(10))
@@ -63,6 +63,20 @@ public final class TaskMetrics {
 
     public void busyWorkers(Supplier<Number> busy) {
         Gauge.builder("spindle.workers.busy", busy).description("Tasks running on this instance").register(registry);
+    }
+
+    /**
+     * The cached meter, registering it on first use outside any map lock: Micrometer's registration calls
+     * back into Helidon's registry under Micrometer's lock, and holding a third lock around that invites
+     * deadlock. Registration is idempotent, so a race only registers the same meter twice.
+     */
+    private static <M> M meter(Map<String, M> cache, String key, Supplier<M> register) {
+        M meter = cache.get(key);
+        if (meter == null) {
+            meter = register.get();
+            cache.putIfAbsent(key, meter);
+        }
+        return meter;
     }
 
     public MeterRegistry registry() {

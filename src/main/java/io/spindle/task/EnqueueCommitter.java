@@ -36,6 +36,7 @@ public final class EnqueueCommitter implements AutoCloseable {
     private final TaskMetrics metrics;
     private final String instance;
     private final Consumer<Set<String>> committedTo;
+    private final TaskEvents events;
     private final int maxBatch;
     private final BlockingQueue<Request> backlog;
     private final List<Thread> writers = new ArrayList<>();
@@ -49,7 +50,8 @@ public final class EnqueueCommitter implements AutoCloseable {
      * @param committedTo told, after each commit, which queues received tasks (to wake the dispatcher)
      */
     public EnqueueCommitter(Database db, TaskStore store, TaskMetrics metrics, String instance, Settings settings,
-                            Consumer<Set<String>> committedTo) {
+                            Consumer<Set<String>> committedTo, TaskEvents events) {
+        this.events = events;
         this.db = db;
         this.store = store;
         this.metrics = metrics;
@@ -191,8 +193,10 @@ public final class EnqueueCommitter implements AutoCloseable {
                 Notifications.send(c, Notifications.WAKE, instance, queues);
                 c.commit();
                 if (created > 0) {
-                    results.stream().flatMap(Optional::stream).filter(Enqueued::created)
-                            .forEach(e -> metrics.enqueued(e.task().queue(), 1));
+                    results.stream().flatMap(Optional::stream).filter(Enqueued::created).forEach(e -> {
+                        metrics.enqueued(e.task().queue(), 1);
+                        events.emit(TaskEvent.CREATED, e.task());
+                    });
                     committedTo.accept(queues);
                 }
                 return results;

@@ -25,7 +25,7 @@ class SettingsLoaderTest {
             new Settings.Server("127.0.0.1", 8080, 1_048_576L),
             new Settings.Db(Optional.empty(), "postgres", "",
                             new Settings.Pool(20, 5, Duration.ofSeconds(3), Duration.ofSeconds(600),
-                                              Duration.ofSeconds(1800), Duration.ofSeconds(60)),
+                                              Duration.ofSeconds(1800), Duration.ofSeconds(15)),
                             new Settings.Embedded(Path.of("data/postgres"), 0)),
             new Settings.Shutdown(Duration.ofSeconds(30)),
             new Settings.Health(Duration.ofSeconds(1)));

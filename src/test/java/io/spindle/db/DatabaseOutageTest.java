@@ -24,7 +24,6 @@ import io.spindle.testing.TcpProxy;
 import io.spindle.testing.TestServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -130,9 +129,6 @@ class DatabaseOutageTest {
      * the acquire timeout.
      */
     @Test
-    @Disabled("Database.open passes socketTimeout, connectTimeout, tcpKeepAlive and reWriteBatchedInserts to HikariCP "
-            + "as non-String values, which the driver ignores: a statement sent to a database that stopped answering "
-            + "waits forever. Enable once they are passed as strings.")
     void aDatabaseThatStopsAnsweringMeans503WithRetryAfterNotAHang() {
         assertThat(server.get("/v1/queues").statusCode()).isEqualTo(200);
         Settings.Pool pool = TestServer.settings("jdbc:postgresql://unused/x", server.database()).db().pool();

@@ -46,7 +46,7 @@ class VirtualThreadTest {
                 .build();
         server = SpindleServer.create(
                 new Settings.Server("127.0.0.1", 0, 1_048_576), Duration.ofSeconds(1), observe,
-                new HttpMetricsFilter(Metrics.globalRegistry()),
+                new HttpMetricsFilter(Metrics.globalRegistry().unwrap(io.micrometer.core.instrument.MeterRegistry.class)),
                 routing -> routing
                         .get("/probe", (req, res) -> {
                             handlerThreads.add(Thread.currentThread());

@@ -1,0 +1,12 @@
+package io.spindle.task;
+
+/**
+ * Where task transitions are announced. The bus behind it makes this cheap when nobody watches the queue.
+ */
+@FunctionalInterface
+public interface TaskEvents {
+    /** Announces nothing: for parts used without a bus. */
+    TaskEvents NONE = (event, task) -> { };
+
+    void emit(TaskEvent event, Task task);
+}
