@@ -74,7 +74,7 @@ public final class SettingsLoader {
                 duration("db.pool.acquire-timeout", Duration.ofSeconds(3), Duration.ofMillis(250), Duration.ofMinutes(1)),
                 duration("db.pool.idle-timeout", Duration.ofSeconds(600), Duration.ofSeconds(10), Duration.ofDays(1)),
                 duration("db.pool.max-lifetime", Duration.ofSeconds(1800), Duration.ofSeconds(30), Duration.ofDays(1)),
-                duration("db.pool.socket-timeout", Duration.ofSeconds(60), Duration.ofSeconds(1), Duration.ofHours(1)));
+                duration("db.pool.socket-timeout", Duration.ofSeconds(15), Duration.ofSeconds(1), Duration.ofHours(1)));
         if (pool.minIdle() > pool.maxSize()) {
             throw new InvalidSettingException("db.pool.min-idle", "must not exceed db.pool.max-size (" + pool.maxSize() + ")");
         }

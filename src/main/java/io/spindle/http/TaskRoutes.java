@@ -23,6 +23,8 @@ import io.spindle.task.QueueStore;
 import io.spindle.task.SpindleException;
 import io.spindle.task.SpindleException.FieldError;
 import io.spindle.task.Task;
+import io.spindle.task.TaskEvent;
+import io.spindle.task.TaskEvents;
 import io.spindle.task.TaskState;
 import io.spindle.task.TaskStore;
 import io.spindle.task.TaskWaiters;
@@ -40,8 +42,11 @@ public final class TaskRoutes implements HttpService {
     private final QueueStore queues;
     private final TaskWaiters waiters;
     private final Clock clock;
+    private final TaskEvents events;
 
-    public TaskRoutes(EnqueueCommitter committer, TaskStore tasks, QueueStore queues, TaskWaiters waiters, Clock clock) {
+    public TaskRoutes(EnqueueCommitter committer, TaskStore tasks, QueueStore queues, TaskWaiters waiters, Clock clock,
+                      TaskEvents events) {
+        this.events = events;
         this.committer = committer;
         this.tasks = tasks;
         this.queues = queues;
@@ -113,13 +118,16 @@ public final class TaskRoutes implements HttpService {
 
     private void cancel(ServerRequest req, ServerResponse res) {
         String queue = queueName(req);
-        JsonResponses.send(res, Status.OK_200, TaskJson.of(tasks.cancel(queue, taskId(req, queue))));
+        Task task = tasks.cancel(queue, taskId(req, queue));
+        events.emit(TaskEvent.CANCELLED, task);
+        JsonResponses.send(res, Status.OK_200, TaskJson.of(task));
     }
 
     private void retry(ServerRequest req, ServerResponse res) {
         String queue = queueName(req);
         Task task = tasks.retry(queue, taskId(req, queue));
         committer.announce(task.queue());
+        events.emit(TaskEvent.RETRYING, task);
         JsonResponses.send(res, Status.OK_200, TaskJson.of(task));
     }
 
