@@ -36,7 +36,8 @@
 #   --jfr            record each Spindle with Java Flight Recorder (settings=profile) into the results and
 #                    save its hot methods per phase in <name>.hot-methods.txt (diagnosis; costs some CPU)
 # Environment: HEAP (1g), PGHOST (127.0.0.1), PGPORT (5432), PGUSER (postgres), PGPASSWORD,
-#   SPINDLE_JAVA_OPTS (extra JVM options for Spindle). Spindle inherits the environment, so any of its
+#   SPINDLE_JAVA_OPTS (extra JVM options for Spindle), BENCH_HTTP_HEADER (one extra header, "Name: value",
+#   sent with every request of the load generator, e.g. an API key). Spindle inherits the environment, so any of its
 #   settings can be given the usual way (e.g. DB_POOL_MAX_dash_SIZE=40).
 set -euo pipefail
 
@@ -89,6 +90,7 @@ fi
 LOAD_OPTS+=(--clients 64 --batch-clients 8 --batch-size 100 --drain-tasks 20000 --queue-max-concurrent 256
             --steady-rate 2000 --steady-senders 128 --clk-tck "$(getconf CLK_TCK)")
 [ "$PAUSE_DEFAULT" = 1 ] && LOAD_OPTS+=(--pause-default)
+[ -n "${BENCH_HTTP_HEADER:-}" ] && LOAD_OPTS+=(--header "$BENCH_HTTP_HEADER")
 read -r -a WORKER_LIST <<< "$WORKERS"
 read -r -a HEAP_LIST <<< "$HEAPS"
 
@@ -193,6 +195,7 @@ PG_SETTINGS=$(psql -X -At -d postgres -c "SELECT string_agg(name || '=' || setti
     echo "date=$(date -u '+%Y-%m-%d %H:%M UTC')"
     echo "heaps=$HEAPS"
     echo "workers=$WORKERS"
+    echo "jar=target/spindle.jar built $(date -u -r target/spindle.jar '+%Y-%m-%d %H:%M:%S UTC'); git HEAD $(git rev-parse --short HEAD 2>/dev/null || echo '?'), $(git status --porcelain -- src pom.xml 2>/dev/null | wc -l) uncommitted changes under src/ and pom.xml"
     echo "machine=$(nproc) CPUs, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo); $(java -version 2>&1 | head -n 1); PostgreSQL $PG_VERSION on $PGHOST:$PGPORT ($PG_SETTINGS); load average before the run: $(cut -d' ' -f1-3 /proc/loadavg)"
 } > "$RUN/run.kv"
 say "results go to $RUN"

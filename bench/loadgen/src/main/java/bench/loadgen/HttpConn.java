@@ -32,10 +32,16 @@ final class HttpConn implements Closeable {
         this.port = port;
     }
 
+    /** One extra header line ("Name: value") sent with every request, or null (--header). */
+    static volatile String extraHeader;
+
     /** The request line and headers of a request with a JSON body of {@code contentLength} bytes (or none if < 0). */
     static byte[] head(String method, String path, String hostPort, int contentLength) {
         StringBuilder sb = new StringBuilder(160);
         sb.append(method).append(' ').append(path).append(" HTTP/1.1\r\nHost: ").append(hostPort).append("\r\n");
+        if (extraHeader != null) {
+            sb.append(extraHeader).append("\r\n");
+        }
         if (contentLength >= 0) {
             sb.append("Content-Type: application/json\r\nContent-Length: ").append(contentLength).append("\r\n");
         }

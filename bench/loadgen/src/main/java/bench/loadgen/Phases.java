@@ -59,6 +59,7 @@ final class Phases {
 
     static void run(Map<String, String> opts) throws Exception {
         int clk = Integer.parseInt(opts.getOrDefault("clk-tck", "100"));
+        HttpConn.extraHeader = opts.get("header");
         int pid = Integer.parseInt(opts.getOrDefault("pid", "-1"));
         try (Sink sink = new Sink(); Profiler profiler = new Profiler(pid, opts.get("db"), clk)) {
             Phases phases = new Phases(opts, sink, profiler);
@@ -67,14 +68,22 @@ final class Phases {
                 phases.post("/v1/queues/default/pause", 200);
             }
             for (String phase : Main.require(opts, "phases").split(",")) {
-                Map<String, String> kv = switch (phase.trim()) {
-                    case "enqueue" -> phases.enqueue();
-                    case "batch" -> phases.batch();
-                    case "drain" -> phases.drain();
-                    case "steady" -> phases.steady();
-                    case "wakeup" -> phases.wakeup();
-                    default -> throw new IllegalArgumentException("unknown phase " + phase);
-                };
+                Map<String, String> kv;
+                try {
+                    kv = switch (phase.trim()) {
+                        case "enqueue" -> phases.enqueue();
+                        case "batch" -> phases.batch();
+                        case "drain" -> phases.drain();
+                        case "steady" -> phases.steady();
+                        case "wakeup" -> phases.wakeup();
+                        default -> throw new IllegalArgumentException("unknown phase " + phase);
+                    };
+                } catch (IOException e) {
+                    // one phase failing (Spindle gone, an admin request refused) does not stop the others
+                    log("  phase " + phase + " FAILED: " + e);
+                    kv = new LinkedHashMap<>(Map.of(phase.trim() + ".failed", String.valueOf(e)));
+                }
+                kv.put("admin.retries", Long.toString(phases.adminRetries));
                 Main.append(phases.out, kv);
                 kv.forEach((k, v) -> log("  " + k + " = " + v));
             }
@@ -97,19 +106,35 @@ final class Phases {
 
     // ---------------------------------------------------------------------------------------------- helpers
 
+    private long adminRetries;
+
+    /**
+     * One request on the admin connection (queue set-up, pause/resume, stats, metrics: all idempotent). A
+     * failure of a kept-alive connection is retried once on a new one, counted in {@code admin.retries}.
+     */
+    private int adminExchange(byte[] head, byte[] body) throws IOException {
+        try {
+            return admin.exchange(head, body);
+        } catch (IOException e) {
+            adminRetries++;
+            log("    admin request failed (" + e + "); retrying once on a new connection");
+            return admin.exchange(head, body);
+        }
+    }
+
     /** Creates (or replaces) an http queue whose backend is the sink. */
     private void createQueue(String name, boolean paused, int maxConcurrent) throws IOException {
         String body = "{\"handler\":{\"type\":\"http\",\"backends\":[\"" + sink.url() + "\"],\"timeout\":\"PT30S\"},"
                       + "\"maxConcurrent\":" + maxConcurrent + ",\"paused\":" + paused + "}";
         byte[] b = body.getBytes(StandardCharsets.UTF_8);
-        int status = admin.exchange(HttpConn.head("PUT", "/v1/queues/" + name, hostPort, b.length), b);
+        int status = adminExchange(HttpConn.head("PUT", "/v1/queues/" + name, hostPort, b.length), b);
         if (status != 201 && status != 200) {
             throw new IOException("PUT /v1/queues/" + name + " answered " + status + ": " + admin.bodyText());
         }
     }
 
     private void post(String path, int expect) throws IOException {
-        int status = admin.exchange(HttpConn.head("POST", path, hostPort, -1), null);
+        int status = adminExchange(HttpConn.head("POST", path, hostPort, -1), null);
         if (status != expect) {
             throw new IOException("POST " + path + " answered " + status + ": " + admin.bodyText());
         }
@@ -117,7 +142,7 @@ final class Phases {
 
     /** The queue's stats: pending, running, succeeded, failed. */
     private long[] stats(String queue) throws IOException {
-        int status = admin.exchange(HttpConn.head("GET", "/v1/queues/" + queue, hostPort, -1), null);
+        int status = adminExchange(HttpConn.head("GET", "/v1/queues/" + queue, hostPort, -1), null);
         if (status != 200) {
             throw new IOException("GET /v1/queues/" + queue + " answered " + status + ": " + admin.bodyText());
         }
@@ -132,7 +157,7 @@ final class Phases {
      */
     private double metric(String name, String labelPart) {
         try {
-            int status = admin.exchange(HttpConn.head("GET", "/observe/metrics", hostPort, -1), null);
+            int status = adminExchange(HttpConn.head("GET", "/observe/metrics", hostPort, -1), null);
             if (status != 200) {
                 return Double.NaN;
             }

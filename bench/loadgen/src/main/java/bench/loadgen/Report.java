@@ -156,7 +156,7 @@ final class Report {
     private String render() {
         out.append("\n## Spindle throughput benchmark (").append(run.getOrDefault("mode", "full")).append(" run, ")
                 .append(run.getOrDefault("date", "?")).append(")\n\n");
-        out.append(run.getOrDefault("machine", "")).append("\n\n");
+        out.append(run.getOrDefault("machine", "")).append("\n").append(run.getOrDefault("jar", "")).append("\n\n");
         List<String> head = new ArrayList<>(List.of("metric"));
         for (String heap : heaps) {
             head.add("Spindle -Xmx" + heap);
@@ -269,6 +269,14 @@ final class Report {
                           + " ms, ack→delivery median " + kv.get("wakeup.ack_to_delivery_median_ms") + " ms, "
                           + kv.get("wakeup.delivered_before_ack") + " delivered before the ack, " + over + ", "
                           + kv.get("wakeup.undelivered") + " never delivered, errors " + kv.get("wakeup.errors"));
+            }
+            kv.forEach((k, v) -> {
+                if (k.endsWith(".failed")) {
+                    parts.add("PHASE " + k.substring(0, k.length() - 7).toUpperCase() + " FAILED: " + v);
+                }
+            });
+            if (!"0".equals(kv.getOrDefault("admin.retries", "0"))) {
+                parts.add(kv.get("admin.retries") + " admin requests retried after the server closed a kept-alive connection");
             }
             parts.add("Spindle log: " + kv.getOrDefault("log.warnings", "?") + " WARNING/SEVERE lines");
             out.append(sb).append(String.join("; ", parts)).append('\n');
