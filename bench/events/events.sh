@@ -8,9 +8,11 @@
 # Client and server share the machine; compare only figures from one run.
 #
 # Usage: mvn -B package -DskipTests && bash bench/events/events.sh
-# Environment: HEAP (512m), SUBSCRIBERS (1000), RATE (1000), SECONDS (20), FANOUT_SUBSCRIBERS (100),
+# Environment: SCENARIOS ("latency fanout"), HEAP (512m), SUBSCRIBERS (1000), RATE (1000), SECONDS (20), FANOUT_SUBSCRIBERS (100),
 #   RATES (1000,2000,5000,10000,20000,40000), FANOUT_SECONDS (10), JAR (target/spindle.jar),
-#   PGHOST (127.0.0.1), PGPORT (5432), PGUSER (postgres), PGPASSWORD.
+#   PGHOST (127.0.0.1), PGPORT (5432), PGUSER (postgres), PGPASSWORD, SPINDLE_JAVA_OPTS (extra JVM options for
+#   Spindle). Spindle inherits the environment, so its settings can be given the usual way (e.g.
+#   BUS_FLUSH_dash_INTERVAL=PT0.01S).
 # Results are kept under bench/results/events-<time>/.
 set -euo pipefail
 
@@ -72,8 +74,9 @@ psql -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE $DB" >/dev/null || di
 
 PORT=$((20000 + RANDOM % 40000))
 WORKDIR=$(mktemp -d)
-(cd "$WORKDIR" && exec env DB_URL="jdbc:postgresql://$PGHOST:$PGPORT/$DB" DB_USERNAME="$PGUSER" \
-    DB_PASSWORD="${PGPASSWORD:-}" SERVER_PORT="$PORT" java -Xmx"$HEAP" -jar "$JAR" >"$OUT/spindle.log" 2>&1 </dev/null) &
+# one client address opens all the streams: lift the per-client stream limit (ratelimit.clients.max-streams)
+(cd "$WORKDIR" && exec env RATELIMIT_CLIENTS_MAX_dash_STREAMS="${RATELIMIT_CLIENTS_MAX_dash_STREAMS:-100000}" DB_URL="jdbc:postgresql://$PGHOST:$PGPORT/$DB" DB_USERNAME="$PGUSER" \
+    DB_PASSWORD="${PGPASSWORD:-}" SERVER_PORT="$PORT" java -Xmx"$HEAP" ${SPINDLE_JAVA_OPTS:-} -jar "$JAR" >"$OUT/spindle.log" 2>&1 </dev/null) &
 PID=$!
 for _ in $(seq 1 600); do
     [ "$(curl -s -o /dev/null -m 2 -w '%{http_code}' "http://127.0.0.1:$PORT/observe/health/ready" || true)" = 200 ] && break
@@ -102,9 +105,14 @@ run() {
     echo
 }
 
-run latency latency subscribers="$SUBSCRIBERS" rate="$RATE" seconds="$SECONDS_MEASURED"
-run fanout fanout subscribers="$FANOUT_SUBSCRIBERS" rates="$RATES" seconds="$FANOUT_SECONDS"
+for scenario in ${SCENARIOS:-latency fanout}; do
+    case "$scenario" in
+        latency) run latency latency subscribers="$SUBSCRIBERS" rate="$RATE" seconds="$SECONDS_MEASURED" ;;
+        fanout) run fanout fanout subscribers="$FANOUT_SUBSCRIBERS" rates="$RATES" seconds="$FANOUT_SECONDS" ;;
+        *) die "unknown scenario $scenario" ;;
+    esac
+done
 curl -s "$BASE/observe/metrics" | grep '^spindle_bus' > "$OUT/metrics.txt" || true
 
 echo "summary:"
-grep -h '^RESULT' "$OUT"/latency.txt "$OUT"/fanout.txt | tee "$OUT/summary.txt"
+cat "$OUT"/*.txt | grep -h '^RESULT' | tee "$OUT/summary.txt"

@@ -61,6 +61,45 @@ public final class Subscription implements AutoCloseable {
         return received(queue.poll());
     }
 
+    /**
+     * Moves up to {@code max} events that are ready now into {@code into}, in order, taking the queue's lock
+     * once; never waits. A {@code lagged} notice comes first when events were lost, and after {@link #end()} the
+     * {@code shutdown} event comes last.
+     *
+     * @return how many were added
+     */
+    public int drainTo(List<Event> into, int max) {
+        int added = 0;
+        while (added < max && !pending.isEmpty()) {
+            into.add(pending.poll());
+            added++;
+        }
+        if (!open || added >= max) {
+            return added;
+        }
+        long lost = dropped.getAndSet(0);
+        if (lost > 0) {
+            into.add(Event.lagged(topic, lost));
+            added++;
+        }
+        int drained = queue.drainTo(into, max - added);
+        added += drained;
+        // the end marker is offered last, so it can only be the last one drained
+        boolean marker = drained > 0 && into.getLast() == ENDED;
+        if (marker) {
+            into.removeLast();
+            added--;
+        }
+        if (marker || (ending && queue.isEmpty())) {
+            Event last = finish();
+            if (last != null) {
+                into.add(last);
+                added++;
+            }
+        }
+        return added;
+    }
+
     /** False once the subscription is closed, or ended and its {@code shutdown} event handed out. */
     public boolean isOpen() {
         return open;

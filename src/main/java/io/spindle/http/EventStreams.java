@@ -2,6 +2,8 @@ package io.spindle.http;
 
 import java.io.OutputStream;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -96,6 +98,7 @@ public final class EventStreams implements AutoCloseable {
         writer.flush();
         long keepAliveNanos = keepAlive.toNanos();
         long lastWrite = System.nanoTime();
+        List<Event> batch = new ArrayList<>(MAX_BATCH);
         while (subscription.isOpen()) {
             long quiet = System.nanoTime() - lastWrite;
             Event event = quiet < keepAliveNanos ? subscription.next(Duration.ofNanos(keepAliveNanos - quiet)) : null;
@@ -108,11 +111,9 @@ public final class EventStreams implements AutoCloseable {
                 continue;
             }
             writer.event(event);
-            for (int n = 1; n < MAX_BATCH; n++) {
-                Event more = subscription.poll();
-                if (more == null) {
-                    break;
-                }
+            batch.clear();
+            subscription.drainTo(batch, MAX_BATCH - 1);
+            for (Event more : batch) {
                 writer.event(more);
             }
             writer.flush();

@@ -9,7 +9,8 @@ import io.spindle.bus.Event;
 
 /**
  * Writes Server-Sent Events on a response stream: {@code id:} (when the event has one), {@code event:}, one
- * {@code data:} line and a blank line per event, and comment lines. Events are gathered in a buffer and written
+ * {@code data:} line and a blank line per event (encoded once per event, whatever the number of subscribers),
+ * and comment lines. Events are gathered in a buffer and written
  * with one flush, so each flush is one chunk on the wire; the caller flushes whenever it has nothing more ready.
  * A client that went away shows as a {@link ClientGone} on write or flush.
  */
@@ -34,18 +35,38 @@ final class SseWriter {
 
     /** Adds an event to what the next flush sends. */
     void event(Event event) {
-        if (event.hasId()) {
-            buffer.writeBytes(ID);
-            buffer.ascii(Long.toString(event.id()));
-            buffer.write('\n');
+        buffer.writeBytes(event.encoded(SseWriter::frame));
+    }
+
+    /** {@code id:} (if the event has one), {@code event:}, one {@code data:} line, a blank line. */
+    static byte[] frame(Event event) {
+        String id = event.hasId() ? Long.toString(event.id()) : null;
+        byte[] type = event.type().getBytes(StandardCharsets.UTF_8);
+        byte[] data = event.data().getBytes(StandardCharsets.UTF_8);
+        int length = (id == null ? 0 : ID.length + id.length() + 1) + EVENT.length + type.length + 1 + DATA.length
+                + data.length + 2;
+        byte[] frame = new byte[length];
+        int at = 0;
+        if (id != null) {
+            at = put(frame, at, ID);
+            for (int i = 0; i < id.length(); i++) {
+                frame[at++] = (byte) id.charAt(i);
+            }
+            frame[at++] = '\n';
         }
-        buffer.writeBytes(EVENT);
-        buffer.utf8(event.type());
-        buffer.write('\n');
-        buffer.writeBytes(DATA);
-        buffer.utf8(event.data());
-        buffer.write('\n');
-        buffer.write('\n');
+        at = put(frame, at, EVENT);
+        at = put(frame, at, type);
+        frame[at++] = '\n';
+        at = put(frame, at, DATA);
+        at = put(frame, at, data);
+        frame[at++] = '\n';
+        frame[at] = '\n';
+        return frame;
+    }
+
+    private static int put(byte[] into, int at, byte[] bytes) {
+        System.arraycopy(bytes, 0, into, at, bytes.length);
+        return at + bytes.length;
     }
 
     /** Adds a comment line ({@code : text}), which clients ignore; keeps idle connections open. */
@@ -76,31 +97,44 @@ final class SseWriter {
         return buffer.size();
     }
 
-    /** A growable byte buffer that exposes its array, to write without a copy. */
-    private static final class Buffer extends java.io.ByteArrayOutputStream {
-        Buffer() {
-            super(1024);
+    /** A growable byte buffer for one writer thread (no locking), shrunk again after a large burst. */
+    private static final class Buffer {
+        private byte[] bytes = new byte[1024];
+        private int size;
+
+        void write(int b) {
+            ensure(1);
+            bytes[size++] = (byte) b;
         }
 
-        byte[] bytes() {
-            return buf;
-        }
-
-        void ascii(String text) {
-            for (int i = 0; i < text.length(); i++) {
-                write(text.charAt(i));
-            }
+        void writeBytes(byte[] more) {
+            ensure(more.length);
+            System.arraycopy(more, 0, bytes, size, more.length);
+            size += more.length;
         }
 
         void utf8(String text) {
             writeBytes(text.getBytes(StandardCharsets.UTF_8));
         }
 
-        @Override
-        public void reset() {
-            super.reset();
-            if (buf.length > 64 * 1024) {
-                buf = new byte[1024];
+        byte[] bytes() {
+            return bytes;
+        }
+
+        int size() {
+            return size;
+        }
+
+        void reset() {
+            size = 0;
+            if (bytes.length > 64 * 1024) {
+                bytes = new byte[1024];
+            }
+        }
+
+        private void ensure(int more) {
+            if (size + more > bytes.length) {
+                bytes = java.util.Arrays.copyOf(bytes, Math.max(bytes.length * 2, size + more));
             }
         }
     }

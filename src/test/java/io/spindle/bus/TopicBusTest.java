@@ -203,6 +203,26 @@ class TopicBusTest {
     }
 
     @Test
+    void drainToTakesWhatIsReadyWithLaggedFirstAndShutdownLast() {
+        TopicBus bus = bus(4, 10, 100, 100);
+        Subscription s = bus.subscribe("t", null);
+        for (int i = 0; i < 6; i++) {
+            bus.publish("t", "e", Integer.toString(i));
+        }
+        List<Event> ready = new ArrayList<>();
+        assertThat(s.drainTo(ready, 100)).isEqualTo(5);
+        assertThat(ready).extracting(Event::data).containsExactly("{\"dropped\":2}", "2", "3", "4", "5");
+        bus.publish("t", "e", "6");
+        s.end();
+        ready.clear();
+        assertThat(s.drainTo(ready, 100)).isEqualTo(2);
+        assertThat(ready).extracting(Event::type).containsExactly("e", "shutdown");
+        assertThat(s.isOpen()).isFalse();
+        ready.clear();
+        assertThat(s.drainTo(ready, 100)).isZero();
+    }
+
+    @Test
     void closingASubscriptionDetachesItAtOnce() {
         TopicBus bus = bus(16, 10, 100, 100);
         Subscription s = bus.subscribe("t", null);
