@@ -62,6 +62,7 @@ public final class SpindleServer {
                     filters.forEach(routing::addFilter);
                     routing.error(Throwable.class, (req, res, failure) -> {
                         if (!res.isSent()) {
+                            StickyHeaders.restore(req, res);
                             ProblemResponses.send(res, ProblemMapper.map(failure));
                         }
                     });

@@ -21,6 +21,7 @@ import io.spindle.http.Problem;
 import io.spindle.http.ProblemMapper;
 import io.spindle.http.ProblemResponses;
 import io.spindle.http.RequestCharge;
+import io.spindle.http.StickyHeaders;
 import io.spindle.task.SpindleException;
 
 /**
@@ -76,15 +77,15 @@ public final class SecurityFilter implements Filter {
         }
         if (limits.enabled()) {
             ClientLimits.Decision decision = limits.acquire(client.id(), 1);
-            res.header(policy);
-            res.header(RATE_LIMIT, ClientLimits.header(decision));
+            Charge charge = new Charge(client, route, res, decision);
+            StickyHeaders.set(req, res, charge);
             if (!decision.permitted()) {
                 Audit.refused(429, client.id(), route.pattern(), "rate limit exceeded");
                 send(res, 429, "Too Many Requests", "This client has used its " + limits.quota() + "; retry later.",
                      decision.retryAfterSeconds());
                 return;
             }
-            req.context().register(RequestCharge.class, new Charge(client, route, res));
+            req.context().register(RequestCharge.class, charge);
         }
         if (refused != null) {
             Audit.refused(401, client.id(), route.pattern(), refused.reason());
@@ -129,17 +130,28 @@ public final class SecurityFilter implements Filter {
         return String.valueOf(peer);
     }
 
-    /** The rest of a batch's cost, charged by the route once it knows how many tasks the batch holds. */
-    private final class Charge implements RequestCharge {
+    /**
+     * What one request was charged, as its rate-limit headers say (kept so that an error response carries them
+     * too), and the rest of a batch's cost, charged by the route once it knows how many tasks the batch holds.
+     */
+    private final class Charge implements RequestCharge, StickyHeaders {
         private static final int TASKS_PER_PERMIT = 100;
         private final Client client;
         private final AccessPolicy.Route route;
         private final ServerResponse res;
+        private String rateLimit;
 
-        Charge(Client client, AccessPolicy.Route route, ServerResponse res) {
+        Charge(Client client, AccessPolicy.Route route, ServerResponse res, ClientLimits.Decision decision) {
             this.client = client;
             this.route = route;
             this.res = res;
+            this.rateLimit = ClientLimits.header(decision);
+        }
+
+        @Override
+        public void applyTo(ServerResponse response) {
+            response.header(policy);
+            response.header(RATE_LIMIT, rateLimit);
         }
 
         @Override
@@ -149,7 +161,8 @@ public final class SecurityFilter implements Filter {
                 return;
             }
             ClientLimits.Decision decision = limits.acquire(client.id(), cost - 1);
-            res.header(RATE_LIMIT, ClientLimits.header(decision));
+            rateLimit = ClientLimits.header(decision);
+            applyTo(res);
             if (!decision.permitted()) {
                 Audit.refused(429, client.id(), route.pattern(), "rate limit exceeded by a batch of " + tasks + " tasks");
                 throw new SpindleException.RateLimited("A batch of " + tasks + " tasks costs " + cost
