@@ -26,6 +26,7 @@ public final class Subscription implements AutoCloseable {
     private final AtomicBoolean detached = new AtomicBoolean();
     private final Consumer<Subscription> detach;
     private volatile boolean ending;
+    private volatile boolean cancelled;
     private boolean open = true;
 
     Subscription(String topic, int capacity, List<Event> replay, Consumer<Subscription> detach) {
@@ -44,6 +45,9 @@ public final class Subscription implements AutoCloseable {
      * over. After {@link #end()}, returns what is still queued, then one {@code shutdown} event, then nothing.
      */
     public Event next(Duration timeout) throws InterruptedException {
+        if (cancelled) {
+            return cancelledNow();
+        }
         Event replayed = pending.poll();
         if (replayed != null || !open) {
             return replayed;
@@ -54,6 +58,9 @@ public final class Subscription implements AutoCloseable {
 
     /** The next event if one is ready now, else {@code null}; never waits. */
     public Event poll() {
+        if (cancelled) {
+            return cancelledNow();
+        }
         Event replayed = pending.poll();
         if (replayed != null || !open) {
             return replayed;
@@ -69,6 +76,10 @@ public final class Subscription implements AutoCloseable {
      * @return how many were added
      */
     public int drainTo(List<Event> into, int max) {
+        if (cancelled) {
+            cancelledNow();
+            return 0;
+        }
         int added = 0;
         while (added < max && !pending.isEmpty()) {
             into.add(pending.poll());
@@ -123,6 +134,19 @@ public final class Subscription implements AutoCloseable {
         queue.offer(ENDED);
     }
 
+    /**
+     * Ends the subscription from any thread because its client went away: it is detached at once, and the
+     * reader, waiting or not, gets nothing more ({@code null}, then {@link #isOpen()} is false).
+     */
+    public void cancel() {
+        cancelled = true;
+        if (detached.compareAndSet(false, true)) {
+            detach.accept(this);
+        }
+        queue.clear();
+        queue.offer(ENDED);
+    }
+
     /** Detaches the subscription from its topic at once; the reader gets nothing more. */
     @Override
     public void close() {
@@ -154,6 +178,9 @@ public final class Subscription implements AutoCloseable {
     }
 
     private Event received(Event event) {
+        if (cancelled) {
+            return cancelledNow();
+        }
         if (event == ENDED || (event == null && ending)) {
             return finish();
         }
@@ -169,6 +196,12 @@ public final class Subscription implements AutoCloseable {
             return Event.lagged(topic, lost);
         }
         return event;
+    }
+
+    private Event cancelledNow() {
+        open = false;
+        queue.clear();
+        return null;
     }
 
     private Event finish() {

@@ -4,6 +4,7 @@ import java.io.OutputStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -21,13 +22,13 @@ import io.spindle.bus.TopicBus;
 
 /**
  * The open SSE streams: each request's own (virtual) thread waits on its subscription and writes what comes,
- * a comment when nothing came for the keep-alive interval, and gives the subscription back as soon as a write
- * fails because the client went away. A stream writes (one chunk, one system call) at most once per flush
- * interval: an event that finds the stream idle goes out at once, events that follow within the interval go out
- * together at its end. Under heavy fan-out that bounds the writes, and the wake-ups of the writing threads, per
- * stream, at the cost of at most one interval of delay. Closing (at shutdown, before the HTTP server stops) ends every stream
- * with a {@code shutdown} event; a stream stuck writing to a client that reads nothing is interrupted, so the
- * server never waits on it.
+ * a comment when nothing came for the keep-alive interval, and gives the subscription back as soon as the
+ * client goes away (seen at once by a {@link DisconnectWatch}, else when a write fails). A stream writes (one
+ * chunk, one system call) at most once per flush interval: an event that finds the stream idle goes out at
+ * once, events that follow within the interval go out together at its end. Under heavy fan-out that bounds
+ * the writes, and the wake-ups of the writing threads, per stream, at the cost of at most one interval of
+ * delay. Closing (at shutdown, before the HTTP server stops) ends every stream with a {@code shutdown} event;
+ * a stream stuck writing to a client that reads nothing is interrupted, so the server never waits on it.
  */
 public final class EventStreams implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(EventStreams.class.getName());
@@ -67,7 +68,9 @@ public final class EventStreams implements AutoCloseable {
         Subscription subscription = bus.subscribe(topic, lastEventId);
         Stream stream = new Stream(subscription, Thread.currentThread());
         open.add(stream);
+        Optional<DisconnectWatch> watch = Optional.empty();
         try {
+            watch = DisconnectWatch.start(req, subscription::cancel);
             if (closing) {
                 subscription.end();
             }
@@ -87,6 +90,7 @@ public final class EventStreams implements AutoCloseable {
             Thread.currentThread().interrupt();
         } finally {
             subscription.close();
+            watch.ifPresent(DisconnectWatch::stop);
             open.remove(stream);
             signalEnded();
         }

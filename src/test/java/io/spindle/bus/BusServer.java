@@ -72,7 +72,7 @@ final class BusServer implements AutoCloseable {
             WebServer server = SpindleServer.create(
                     settings.server(), settings.shutdown().grace(),
                     ObserveFeature.builder().addObserver(MetricsObserver.create()).build(),
-                    new HttpMetricsFilter(Metrics.globalRegistry()),
+                    new HttpMetricsFilter(Metrics.globalRegistry().unwrap(io.micrometer.core.instrument.MeterRegistry.class)),
                     routing -> {
                         routing.register("/v1/topics", events.topicRoutes())
                                 .register("/v1/users", events.notificationRoutes());

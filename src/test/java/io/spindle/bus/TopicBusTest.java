@@ -223,6 +223,27 @@ class TopicBusTest {
     }
 
     @Test
+    void cancellingFromAnotherThreadWakesTheReaderWithNothingMore() throws Exception {
+        TopicBus bus = bus(16, 10, 100, 100);
+        Subscription s = bus.subscribe("t", null);
+        CountDownLatch returned = new CountDownLatch(1);
+        Thread reader = Thread.ofVirtual().start(() -> {
+            try {
+                if (s.next(Duration.ofSeconds(30)) == null && !s.isOpen()) {
+                    returned.countDown();
+                }
+            } catch (InterruptedException ignored) {
+                // fails the test below
+            }
+        });
+        Thread.sleep(50);
+        s.cancel();
+        assertThat(returned.await(5, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(bus.subscriptions()).isZero();
+        reader.join();
+    }
+
+    @Test
     void closingASubscriptionDetachesItAtOnce() {
         TopicBus bus = bus(16, 10, 100, 100);
         Subscription s = bus.subscribe("t", null);
