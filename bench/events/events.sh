@@ -98,7 +98,9 @@ run() {
     local before after start secs
     before=$(cpu)
     start=$(date +%s%N)
-    java -Xmx1g "$ROOT/bench/events/EventsBench.java" "$scenario" "$BASE" "$@" 2>&1 | tee "$OUT/$name.txt"
+    ( java -Xmx1g "$ROOT/bench/events/EventsBench.java" "$scenario" "$BASE" "$@" 2>&1; \
+      awk '{ printf "  load generator CPU: %d ms\n", ($14 + $15 + $16 + $17) * 1000 / '"$TICKS"' }' /proc/$BASHPID/stat ) \
+        | tee "$OUT/$name.txt"
     after=$(cpu)
     secs=$(( ($(date +%s%N) - start) / 1000000 ))
     echo "  Spindle CPU: $(( (after - before) * 1000 / TICKS )) ms over $secs ms wall" | tee -a "$OUT/$name.txt"

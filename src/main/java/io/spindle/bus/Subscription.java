@@ -88,13 +88,15 @@ public final class Subscription implements AutoCloseable {
         if (!open || added >= max) {
             return added;
         }
-        long lost = dropped.getAndSet(0);
-        if (lost > 0) {
-            into.add(Event.lagged(topic, lost));
-            added++;
-        }
+        int from = into.size();
         int drained = queue.drainTo(into, max - added);
         added += drained;
+        // read after draining, so that a loss behind the drained events is reported before them
+        long lost = dropped.getAndSet(0);
+        if (lost > 0) {
+            into.add(from, Event.lagged(topic, lost));
+            added++;
+        }
         // the end marker is offered last, so it can only be the last one drained
         boolean marker = drained > 0 && into.getLast() == ENDED;
         if (marker) {
