@@ -31,10 +31,8 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * Delivery semantics of SPEC §4 end to end: HTTP queues over real loopback backends, retries and backoff,
  * priority order, pause, concurrency and rate bounds, round-robin with ejection, and wake-up latency.
  *
- * <p>The HTTP response counters are created before any test runs: a task meter created directly on
- * Micrometer (a queue's first dispatch) at the moment a response counter is created through Helidon's
- * registry deadlocks the server (lock-order inversion between Micrometer's meter map lock and Helidon's
- * registry lock). {@link #theFirstDispatchAndTheFirstCountedResponseDoNotDeadlock} reproduces that on request.
+ * <p>{@link #aNewTaskMeterAndANewResponseCounterAtOnceDoNotDeadlock} guards against the lock-order deadlock
+ * between Micrometer's and Helidon's meter registries (fixed in 9f38388); it runs only on request.
  */
 class DeliveryTest {
     private static final String REPRODUCE_DEADLOCK = "spindle.repro.metricsDeadlock";
@@ -46,30 +44,6 @@ class DeliveryTest {
     @BeforeAll
     static void start() {
         server = TestServer.start();
-        if (!Boolean.getBoolean(REPRODUCE_DEADLOCK)) {
-            countEveryKindOfResponseOnce();
-        }
-    }
-
-    /** Makes every (method, status) this class causes once, on a paused queue, so no response counter is new later. */
-    private static void countEveryKindOfResponseOnce() {
-        String queue = "/v1/queues/warm-up";
-        put(queue, "{\"handler\": {\"type\": \"log\"}, \"paused\": true}");
-        put(queue, "{\"handler\": {\"type\": \"log\"}, \"paused\": true}");
-        put(queue, "{}");
-        String task = location(Json.parse(post(queue + "/tasks", "{\"payload\": 1, \"key\": \"w\"}").body()));
-        post(queue + "/tasks", "{\"payload\": 1, \"key\": \"w\"}");
-        post(queue + "/tasks", "{}");
-        post("/v1/queues/warm-up-nowhere/tasks", "{\"payload\": 1}");
-        post(queue + "/tasks", "{\"payload\": \"" + "x".repeat(300 * 1024) + "\"}");
-        post(task + "/retry", "");
-        get(queue);
-        get(queue + "/tasks?limit=0");
-        get("/v1/queues/warm-up-nowhere");
-        delete(task);
-        delete(task);
-        delete(queue + "/tasks/abc");
-        delete("/v1/queues/bad.name/tasks/1");
     }
 
     @AfterAll
@@ -205,11 +179,11 @@ class DeliveryTest {
         long[] nominal = {200, 400, 800, 800};
         for (int i = 0; i < 4; i++) {
             assertThat(gaps[i]).as("gap after attempt %d of %s", i + 1, Arrays.toString(gaps))
-                    .isBetween(nominal[i] * 3 / 4, nominal[i] + 250);
+                    .isBetween(nominal[i] * 3 / 4, nominal[i] + 350);
         }
         assertThat((double) gaps[1] / gaps[0]).as("doubles: %s", Arrays.toString(gaps)).isBetween(1.4, 2.8);
         assertThat((double) gaps[2] / gaps[1]).as("doubles: %s", Arrays.toString(gaps)).isBetween(1.4, 2.8);
-        assertThat(gaps[3]).as("capped at maxBackoff: %s", Arrays.toString(gaps)).isLessThanOrEqualTo(800 + 250);
+        assertThat(gaps[3]).as("capped at maxBackoff: %s", Arrays.toString(gaps)).isLessThanOrEqualTo(800 + 350);
     }
 
     // ---- order, pause, bounds --------------------------------------------------------------------------
@@ -433,11 +407,16 @@ class DeliveryTest {
         JsonNode task = Json.parse(server.post("/v1/queues/" + queue + "/tasks", "{\"payload\": 1}").body());
         assertThat(workerInMicrometer.await(10, TimeUnit.SECONDS)).as("the task was dispatched").isTrue();
 
-        // a response of a kind not counted before: PATCH on the queue list is 405
-        CompletableFuture.runAsync(() -> server.send(java.net.http.HttpRequest.newBuilder(server.uri("/v1/queues"))
-                .method("PATCH", java.net.http.HttpRequest.BodyPublishers.noBody())));
+        // a response of a kind not counted before: PATCH on the queue list is 405. Fresh connections, since the
+        // server thread of the enqueue's connection may itself be held up counting the first POST 201
+        var client = java.net.http.HttpClient.newHttpClient();
+        client.sendAsync(java.net.http.HttpRequest.newBuilder(server.uri("/v1/queues"))
+                                 .method("PATCH", java.net.http.HttpRequest.BodyPublishers.noBody()).build(),
+                         java.net.http.HttpResponse.BodyHandlers.ofString());
 
-        var finished = CompletableFuture.supplyAsync(() -> Json.parse(server.get(location(task) + "?wait=PT5S").body()));
+        var finished = client.sendAsync(java.net.http.HttpRequest.newBuilder(server.uri(location(task) + "?wait=PT5S"))
+                                                .GET().build(), java.net.http.HttpResponse.BodyHandlers.ofString())
+                .thenApply(response -> Json.parse(response.body()));
         JsonNode now;
         try {
             now = finished.get(10, TimeUnit.SECONDS);
@@ -578,9 +557,5 @@ class DeliveryTest {
 
     private static HttpResponse<String> put(String path, String json) {
         return recorded(server.put(path, json));
-    }
-
-    private static HttpResponse<String> delete(String path) {
-        return recorded(server.delete(path));
     }
 }

@@ -52,31 +52,6 @@ class TaskApiTest {
     static void start() {
         server = TestServer.start();
         backend = Backend.start();
-        countEveryKindOfResponseOnce();
-    }
-
-    /**
-     * Makes every (method, status) this class causes once, on a paused queue, before any task runs. Until
-     * HttpMetricsFilter stops registering through Helidon's registry, a new response counter created while a
-     * worker registers a new queue's task meter can deadlock the server (see DeliveryTest).
-     */
-    private static void countEveryKindOfResponseOnce() {
-        String queue = "/v1/queues/warm-up";
-        put(queue, "{\"handler\": {\"type\": \"log\"}, \"paused\": true}");
-        put(queue, "{\"handler\": {\"type\": \"log\"}, \"paused\": true}");
-        String task = "/v1/queues/warm-up/tasks/"
-                      + Json.parse(post(queue + "/tasks", "{\"payload\": 1, \"key\": \"w\"}").body()).path("id").asText();
-        post(queue + "/tasks", "{\"payload\": 1, \"key\": \"w\"}");
-        post(queue + "/tasks", "{}");
-        post("/v1/queues/warm-up-nowhere/tasks", "{\"payload\": 1}");
-        post(queue + "/tasks", "{\"payload\": \"" + "x".repeat(MAX_PAYLOAD) + "\"}");
-        post(task + "/retry", "");
-        get(queue);
-        get(queue + "/tasks?limit=0");
-        get("/v1/queues/warm-up-nowhere");
-        delete(task);
-        delete(task);
-        delete(queue + "/tasks/abc");
     }
 
     @AfterAll
