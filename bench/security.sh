@@ -1,0 +1,210 @@
+#!/usr/bin/env bash
+# Security benchmark (issue #5): what authentication and client rate limiting cost, and what a flood of
+# distinct clients leaves on the heap.
+#
+# 1. Overhead. Two instances of target/spindle.jar on one database, started side by side:
+#      with    - an API key (admin) required on every request, client rate limits on (the defaults:
+#                100000 per PT1S, far above what this machine can send, so nothing is refused);
+#      without - no key (anonymous), ratelimit.clients.enabled=false.
+#    wrk (-t THREADS -c CONNECTIONS -d DURATION) asks GET /v1/queues/default of each in turn, ROUNDS times,
+#    interleaved (with, without, with, ...) after a warm-up; prints every round, the medians and the ratio
+#    with / without (target >= 0.90). Every response must be a 200: a round with any other fails the script.
+# 2. Flood. FLOOD distinct client identities (one request each, from 127.2.0.1, 127.2.0.2, ... - Linux routes
+#    all of 127.0.0.0/8 to lo) against the "with" instance, without a key: each is a 401 charged to a new
+#    limiter for its address. Heap used after a full GC (jcmd GC.run, GC.heap_info) before and after, and the
+#    spindle_ratelimit_clients gauge (bounded by ratelimit.clients.max-clients, default 10000).
+#
+# Usage: mvn -B package -DskipTests && bash bench/security.sh
+# Environment: ROUNDS (5), DURATION (10s), THREADS (2), CONNECTIONS (64), FLOOD (100000), HEAP (512m),
+#              PGHOST (127.0.0.1), PGPORT (5432), PGUSER (postgres), PGPASSWORD (none).
+# Results are printed and kept under bench/results/.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+ROOT=$(pwd)
+ROUNDS=${ROUNDS:-5}
+DURATION=${DURATION:-10s}
+THREADS=${THREADS:-2}
+CONNECTIONS=${CONNECTIONS:-64}
+FLOOD=${FLOOD:-100000}
+HEAP=${HEAP:-512m}
+PGHOST=${PGHOST:-127.0.0.1}
+PGPORT=${PGPORT:-5432}
+PGUSER=${PGUSER:-postgres}
+export PGHOST PGPORT PGUSER
+READY_TIMEOUT_S=120
+PATH_UNDER_TEST=/v1/queues/default
+
+die() { echo "security.sh: $*" >&2; exit 1; }
+
+# --- a JDK >= 21, newest first ---------------------------------------------------------------------
+java_major() {
+    local version
+    version=$("$1" -version 2>&1 | sed -n 's/.* version "\([^"]*\)".*/\1/p' | head -n 1) || true
+    case "$version" in
+        1.*) echo "${version#1.}" | cut -d. -f1 ;;
+        ?*) echo "$version" | cut -d. -f1 | cut -d- -f1 | cut -d+ -f1 ;;
+    esac
+}
+find_java_home() {
+    local best="" best_major=0 candidate major
+    local candidates=()
+    [ -n "${JAVA_HOME:-}" ] && candidates+=("$JAVA_HOME")
+    if [ -d /usr/lib/jvm ]; then
+        while IFS= read -r candidate; do candidates+=("$candidate"); done \
+            < <(find /usr/lib/jvm -mindepth 1 -maxdepth 1 \( -type d -o -type l \) | sort -V -r)
+    fi
+    for candidate in "${candidates[@]}"; do
+        [ -x "$candidate/bin/javac" ] || continue
+        major=$(java_major "$candidate/bin/java")
+        if [ -n "$major" ] && [ "$major" -gt "$best_major" ]; then best=$(readlink -f "$candidate"); best_major=$major; fi
+    done
+    [ "$best_major" -ge 21 ] && echo "$best"
+}
+JAVA_HOME=$(find_java_home) || die "no JDK 21 or newer found under JAVA_HOME or /usr/lib/jvm"
+export JAVA_HOME PATH="$JAVA_HOME/bin:$PATH"
+
+command -v wrk >/dev/null || die "wrk is required (apt-get install wrk)"
+command -v curl >/dev/null || die "curl is required"
+command -v psql >/dev/null || die "psql is required (to create the benchmark database)"
+SPINDLE_JAR=$ROOT/target/spindle.jar
+[ -f "$SPINDLE_JAR" ] || die "target/spindle.jar is missing; run: mvn -B package -DskipTests"
+
+# --- scratch: logs, the database; removed on exit --------------------------------------------------
+WORK=$(mktemp -d)
+DB=spindle_bench_security_$$
+PIDS=()
+cleanup() {
+    for pid in "${PIDS[@]}"; do
+        if kill -0 "$pid" 2>/dev/null; then
+            kill -TERM "$pid" 2>/dev/null || true
+            wait "$pid" 2>/dev/null || true
+        fi
+    done
+    psql -q -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+psql -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE $DB" >/dev/null \
+    || die "cannot create database $DB on $PGHOST:$PGPORT as $PGUSER"
+DB_URL="jdbc:postgresql://$PGHOST:$PGPORT/$DB"
+
+free_port() {
+    local port
+    while true; do
+        port=$((20000 + RANDOM % 40000))
+        if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+            echo "$port"
+            return
+        fi
+    done
+}
+
+KEY="bench-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+
+# start NAME PORT ENV... : launches the jar in $WORK/NAME (no config/ there: the packed defaults apply)
+start() {
+    local name=$1 port=$2
+    shift 2
+    mkdir -p "$WORK/$name"
+    (cd "$WORK/$name" && exec env DB_URL="$DB_URL" DB_USERNAME="$PGUSER" DB_PASSWORD="${PGPASSWORD:-}" \
+        SERVER_PORT="$port" "$@" java -Xmx"$HEAP" -jar "$SPINDLE_JAR" >"$WORK/$name.log" 2>&1 </dev/null) &
+    PIDS+=($!)
+    eval "PID_${name}=$!"
+}
+
+await_ready() {
+    local name=$1 port=$2 deadline=$((SECONDS + READY_TIMEOUT_S))
+    until [ "$(curl -s -o /dev/null -m 2 -w '%{http_code}' "http://127.0.0.1:$port/observe/health/ready" || true)" = 200 ]; do
+        [ $SECONDS -lt $deadline ] || { cat "$WORK/$name.log" >&2; die "$name was not ready within ${READY_TIMEOUT_S} s"; }
+        sleep 0.1
+    done
+}
+
+PORT_WITH=$(free_port)
+start with "$PORT_WITH" SECURITY_API_dash_KEYS_0_NAME=bench SECURITY_API_dash_KEYS_0_ROLES=admin \
+    SECURITY_API_dash_KEYS_0_KEY_dash_ENV=BENCH_KEY BENCH_KEY="$KEY"
+await_ready with "$PORT_WITH"   # the first start migrates the schema; the second then finds it done
+PORT_WITHOUT=$(free_port)
+start without "$PORT_WITHOUT" RATELIMIT_CLIENTS_ENABLED=false
+await_ready without "$PORT_WITHOUT"
+
+# sanity: the "with" instance really wants the key, and the "without" one really has no limits
+[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT_WITH$PATH_UNDER_TEST")" = 401 ] \
+    || die "the instance with security answered without a key"
+HEADERS_WITH=$(curl -s -D - -o /dev/null -H "Authorization: Bearer $KEY" "http://127.0.0.1:$PORT_WITH$PATH_UNDER_TEST")
+grep -qi '^RateLimit:' <<<"$HEADERS_WITH" || die "the instance with security sent no RateLimit header"
+HEADERS_WITHOUT=$(curl -s -D - -o /dev/null "http://127.0.0.1:$PORT_WITHOUT$PATH_UNDER_TEST")
+if grep -qi '^RateLimit:' <<<"$HEADERS_WITHOUT"; then die "the instance without limits sent a RateLimit header"; fi
+
+# bench NAME PORT [HEADER] : one wrk run; prints requests/s; fails on any non-2xx response
+bench() {
+    local name=$1 port=$2 out
+    shift 2
+    out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" "$@" "http://127.0.0.1:$port$PATH_UNDER_TEST")
+    if grep -q 'Non-2xx' <<<"$out"; then
+        echo "$out" >&2
+        die "$name: some responses were not 2xx"
+    fi
+    awk '/^Requests\/sec:/ { print $2 }' <<<"$out"
+}
+
+median() {
+    sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+echo "java: $(java -version 2>&1 | head -n 1); $(nproc) CPUs; wrk -t$THREADS -c$CONNECTIONS -d$DURATION GET $PATH_UNDER_TEST"
+echo "with:    port $PORT_WITH, API key required, rate limits on (100000 per PT1S)"
+echo "without: port $PORT_WITHOUT, anonymous, ratelimit.clients.enabled=false"
+echo "warm-up ..."
+DURATION=5s bench with "$PORT_WITH" -H "Authorization: Bearer $KEY" >/dev/null
+DURATION=5s bench without "$PORT_WITHOUT" >/dev/null
+
+declare -a with_rps=() without_rps=()
+printf '%5s %14s %14s\n' round with_rps without_rps
+for round in $(seq 1 "$ROUNDS"); do
+    w=$(bench with "$PORT_WITH" -H "Authorization: Bearer $KEY")
+    wo=$(bench without "$PORT_WITHOUT")
+    with_rps+=("$w"); without_rps+=("$wo")
+    printf '%5d %14.0f %14.0f\n' "$round" "$w" "$wo"
+done
+W=$(printf '%s\n' "${with_rps[@]}" | median)
+WO=$(printf '%s\n' "${without_rps[@]}" | median)
+
+# --- the flood -------------------------------------------------------------------------------------
+heap_kb() {   # heap used after a full GC, in KiB
+    jcmd "$1" GC.run >/dev/null
+    sleep 1
+    jcmd "$1" GC.heap_info | sed -n 's/.* used \([0-9]*\)K.*/\1/p' | head -n 1
+}
+live_limiters() {
+    curl -s "http://127.0.0.1:$PORT_WITH/observe/metrics" | awk '/^spindle_ratelimit_clients[ {]/ { print $NF }'
+}
+echo
+echo "flood: $FLOOD distinct client identities against the instance with security (no key: 401 each) ..."
+HEAP_BEFORE=$(heap_kb "$PID_with")
+LIVE_BEFORE=$(live_limiters)
+FLOOD_OUT=$(java "$ROOT/bench/security/Flood.java" "$PORT_WITH" "$FLOOD" 8 "$PATH_UNDER_TEST")
+echo "$FLOOD_OUT"
+LIVE_AFTER=$(live_limiters)
+HEAP_AFTER=$(heap_kb "$PID_with")
+[ "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $KEY" "http://127.0.0.1:$PORT_WITH$PATH_UNDER_TEST")" = 200 ] \
+    || die "the instance no longer serves after the flood"
+
+mkdir -p bench/results
+RESULT=bench/results/security-$(date -u +%Y%m%dT%H%M%SZ).txt
+{
+    echo
+    echo "| GET $PATH_UNDER_TEST (wrk -t$THREADS -c$CONNECTIONS -d$DURATION, $ROUNDS rounds interleaved) | requests/s, median |"
+    echo "|---|---|"
+    awk -v v="$W" 'BEGIN { printf "| with API key + client rate limit | %.0f |\n", v }'
+    awk -v v="$WO" 'BEGIN { printf "| without (anonymous, limits off) | %.0f |\n", v }'
+    awk -v a="$W" -v b="$WO" 'BEGIN { printf "| ratio with / without (target >= 0.90) | %.3f |\n", a / b }'
+    echo
+    echo "| flood of $FLOOD distinct clients (java -Xmx$HEAP) | before | after |"
+    echo "|---|---|---|"
+    echo "| live limiters (spindle_ratelimit_clients) | $LIVE_BEFORE | $LIVE_AFTER |"
+    awk -v a="$HEAP_BEFORE" -v b="$HEAP_AFTER" 'BEGIN { printf "| heap used after a full GC | %.1f MiB | %.1f MiB |\n", a / 1024, b / 1024 }'
+} | tee "$RESULT"
+echo
+echo "(saved to $RESULT)"
