@@ -20,6 +20,7 @@ import io.spindle.db.Database;
 import io.spindle.db.EmbeddedDatabase;
 import io.spindle.db.Migrations;
 import io.spindle.db.Notifications;
+import io.spindle.db.Notifier;
 import io.spindle.db.PgListener;
 import io.spindle.dispatch.Backoff;
 import io.spindle.dispatch.CompletionWriter;
@@ -87,10 +88,11 @@ public final class Spindle {
         Database database = lifecycle.register("connection-pool", Duration.ofSeconds(10),
                                                Database.open(dbSettings, jdbcUrl, meters));
         Migrations.migrate(database.dataSource());
+        Notifier notifier = lifecycle.register("notifier", QUICK, new Notifier(database, instance));
 
         QueueStore queues = new QueueStore(database.client());
         TaskStore tasks = new TaskStore(database.client());
-        DispatchStore dispatchStore = new DispatchStore(database, instance);
+        DispatchStore dispatchStore = new DispatchStore(database, instance, notifier);
         TaskMetrics metrics = new TaskMetrics(meters);
         TaskWaiters waiters = new TaskWaiters(settings.enqueue().maxWaiters());
         Wakeup wakeup = new Wakeup();
@@ -122,8 +124,13 @@ public final class Spindle {
                 new Dispatcher.Settings(dispatch.maxClaim(), dispatch.leaseMargin(), dispatch.pollInterval(), grace));
 
         listener.on(Notifications.WAKE, payload -> fromOthers(payload, instance).ifPresent(m -> wakeup.ring()));
-        listener.on(Notifications.DONE, payload -> fromOthers(payload, instance).ifPresent(
-                m -> waiters.finished(m.items().stream().map(Long::valueOf).toList())));
+        listener.on(Notifications.DONE, payload -> fromOthers(payload, instance).ifPresent(m -> {
+            if (m.items().contains(Notifier.EVERYTHING)) {
+                waiters.wakeAll();
+            } else {
+                waiters.finished(m.items().stream().map(Long::valueOf).toList());
+            }
+        }));
         listener.on(Notifications.QUEUES, payload -> fromOthers(payload, instance).ifPresent(m -> {
             catalog.refresh();
             wakeup.ring();
@@ -137,7 +144,7 @@ public final class Spindle {
         dispatcher.start();
 
         EnqueueCommitter committer = lifecycle.register("enqueue-committer", QUICK, new EnqueueCommitter(
-                database, tasks, metrics, instance, new EnqueueCommitter.Settings(
+                database, tasks, metrics, notifier, new EnqueueCommitter.Settings(
                         settings.enqueue().writers(), 1000, settings.enqueue().backlog(), Duration.ofSeconds(30)),
                 touched -> wakeup.ring(), taskEvents));
         ClientLimits clientLimits = lifecycle.register("client-limits", QUICK,
@@ -154,7 +161,7 @@ public final class Spindle {
                 .addObserver(MetricsObserver.create())
                 .build();
         QueueRoutes queueRoutes = new QueueRoutes(queues, changed -> {
-            queues.announce(instance, changed);
+            notifier.send(Notifications.QUEUES, List.of(changed));
             catalog.refresh();
             wakeup.ring();
         });

@@ -1,15 +1,14 @@
 package io.spindle.db;
 
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
 import java.util.Optional;
 
 /**
  * Spindle's notification channels and their payloads: {@code <instance>|<item>,<item>,...}. The sender's
  * instance id lets a receiver skip what it already handled in process. NOTIFY serialises commits, so
- * senders notify once per committed batch, never once per task.
+ * everything is sent through the {@link Notifier}, coalesced, outside the transactions it reports on.
  */
 public final class Notifications {
     /** Tasks became due or pending in the listed queues. */
@@ -40,35 +39,22 @@ public final class Notifications {
         }
     }
 
-    /**
-     * Queues NOTIFYs on the caller's connection; they are delivered when its transaction commits. Items
-     * that do not fit one payload are split over several.
-     */
-    public static void send(Connection connection, String channel, String instance, Collection<String> items)
-            throws SQLException {
-        if (items.isEmpty()) {
-            return;
-        }
-        try (PreparedStatement st = connection.prepareStatement("SELECT pg_notify(?, ?)")) {
-            StringBuilder payload = new StringBuilder(instance).append('|');
-            int emptyLength = payload.length();
-            for (String item : items) {
-                if (payload.length() + item.length() + 1 > MAX_PAYLOAD && payload.length() > emptyLength) {
-                    execute(st, channel, payload);
-                    payload.setLength(emptyLength);
-                }
-                if (payload.length() > emptyLength) {
-                    payload.append(',');
-                }
-                payload.append(item);
+    /** The payloads that carry {@code items}, split so that none reaches PostgreSQL's limit. */
+    static List<String> payloads(String instance, Collection<String> items) {
+        List<String> payloads = new ArrayList<>();
+        StringBuilder payload = new StringBuilder(instance).append('|');
+        int emptyLength = payload.length();
+        for (String item : items) {
+            if (payload.length() + item.length() + 1 > MAX_PAYLOAD && payload.length() > emptyLength) {
+                payloads.add(payload.toString());
+                payload.setLength(emptyLength);
             }
-            execute(st, channel, payload);
+            if (payload.length() > emptyLength) {
+                payload.append(',');
+            }
+            payload.append(item);
         }
-    }
-
-    private static void execute(PreparedStatement st, String channel, CharSequence payload) throws SQLException {
-        st.setString(1, channel);
-        st.setString(2, payload.toString());
-        st.executeQuery().close();
+        payloads.add(payload.toString());
+        return payloads;
     }
 }

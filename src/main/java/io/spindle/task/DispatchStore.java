@@ -12,9 +12,11 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.stream.Collectors;
 
 import io.spindle.db.Database;
 import io.spindle.db.Notifications;
+import io.spindle.db.Notifier;
 
 /**
  * The SQL home of dispatch: claiming due tasks under leases, writing results back, returning tasks to
@@ -42,17 +44,18 @@ public final class DispatchStore {
                     FOR UPDATE SKIP LOCKED
                 ) p
                 LIMIT ?
+            ), claimed AS (
+                UPDATE tasks t SET state = 'running', attempts = t.attempts + 1, lease_owner = ?,
+                                   lease_until = now() + p.lease_ms * interval '1 millisecond', updated_at = now()
+                FROM picked p
+                WHERE t.id = p.id
+                RETURNING %s
             )
-            UPDATE tasks t SET state = 'running', attempts = t.attempts + 1, lease_owner = ?,
-                               lease_until = now() + p.lease_ms * interval '1 millisecond', updated_at = now()
-            FROM picked p
-            WHERE t.id = p.id
-            RETURNING %s
+            SELECT c.*, n.next_run_at, n.db_now
+            FROM (SELECT min(run_at) AS next_run_at, now() AS db_now
+                  FROM tasks WHERE state = 'pending' AND run_at > now()) n
+            LEFT JOIN claimed c ON true
             """.formatted(TaskRows.columns("t."));
-
-    private static final String NEXT_RUN_AT = """
-            SELECT min(run_at) AS next_run_at, now() AS db_now FROM tasks WHERE state = 'pending' AND run_at > now()
-            """;
 
     private static final String COMPLETE = """
             UPDATE tasks t SET
@@ -101,11 +104,16 @@ public final class DispatchStore {
 
     private final Database db;
     private final String instance;
+    private final Notifier notifier;
 
-    /** @param instance this instance's id: the lease owner, and the sender named in notifications */
-    public DispatchStore(Database db, String instance) {
+    /**
+     * @param instance this instance's id: the lease owner
+     * @param notifier announces, after each write, tasks that are due again or finished
+     */
+    public DispatchStore(Database db, String instance, Notifier notifier) {
         this.db = db;
         this.instance = instance;
+        this.notifier = notifier;
     }
 
     public String instance() {
@@ -125,54 +133,39 @@ public final class DispatchStore {
 
     /**
      * Claims due tasks: at most {@code want.count()} of each queue (searched in the given order) and at most
-     * {@code total} in all.
+     * {@code total} in all. One statement: it also reads when the next pending task falls due, on the same
+     * snapshot and clock, so a task that falls due meanwhile is never missed.
      */
     public Claim claim(List<Want> wants, int total) {
-        return inTransaction(c -> {
+        try (Connection c = db.connection(); PreparedStatement st = c.prepareStatement(CLAIM)) {
+            st.setArray(1, c.createArrayOf("text", wants.stream().map(Want::queue).toArray()));
+            st.setArray(2, c.createArrayOf("int4", wants.stream().map(Want::count).toArray()));
+            st.setArray(3, c.createArrayOf("int8", wants.stream().map(w -> w.lease().toMillis()).toArray()));
+            st.setInt(4, total);
+            st.setString(5, instance);
             List<Task> tasks = new ArrayList<>(total);
-            try (PreparedStatement st = c.prepareStatement(CLAIM)) {
-                st.setArray(1, c.createArrayOf("text", wants.stream().map(Want::queue).toArray()));
-                st.setArray(2, c.createArrayOf("int4", wants.stream().map(Want::count).toArray()));
-                st.setArray(3, c.createArrayOf("int8", wants.stream().map(w -> w.lease().toMillis()).toArray()));
-                st.setInt(4, total);
-                st.setString(5, instance);
-                try (ResultSet rs = st.executeQuery()) {
-                    while (rs.next()) {
+            Optional<Duration> next = Optional.empty();
+            try (ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                    if (rs.getObject("id") != null) {
                         tasks.add(TaskRows.of(rs));
+                    }
+                    Timestamp nextRunAt = rs.getTimestamp("next_run_at");
+                    if (nextRunAt != null) {
+                        Duration until = Duration.between(rs.getTimestamp("db_now").toInstant(), nextRunAt.toInstant());
+                        next = Optional.of(until.isNegative() ? Duration.ZERO : until);
                     }
                 }
             }
-            // Same transaction, same now(): a task that fell due after the claim's snapshot is still in range.
-            Optional<Duration> next = tasks.size() < total ? nextDueIn(c) : Optional.empty();
             return new Claim(tasks, next);
-        });
-    }
-
-    /** Time until the next pending task falls due, on the database's clock; empty when none is waiting. */
-    public Optional<Duration> nextDueIn() {
-        try (Connection c = db.connection()) {
-            return nextDueIn(c);
         } catch (SQLException e) {
             throw Database.failure(e);
         }
     }
 
-    private static Optional<Duration> nextDueIn(Connection c) throws SQLException {
-        try (PreparedStatement st = c.prepareStatement(NEXT_RUN_AT); ResultSet rs = st.executeQuery()) {
-            rs.next();
-            Timestamp next = rs.getTimestamp("next_run_at");
-            if (next == null) {
-                return Optional.empty();
-            }
-            Instant now = rs.getTimestamp("db_now").toInstant();
-            Duration until = Duration.between(now, next.toInstant());
-            return Optional.of(until.isNegative() ? Duration.ZERO : until);
-        }
-    }
-
     /**
-     * Writes completions in one statement and announces the finished tasks on {@code spindle_done}, in one
-     * transaction. Returns the tasks as they now are; completions of stale attempts are absent.
+     * Writes completions in one statement, then announces the finished tasks on {@code spindle_done}. Returns
+     * the tasks as they now are; completions of stale attempts are absent.
      */
     public List<Task> complete(List<Completion> completions) {
         int n = completions.size();
@@ -191,21 +184,20 @@ public final class DispatchStore {
             errors[i] = completion.error();
             delays[i] = completion.retryDelayMillis();
         }
-        return inTransaction(c -> {
-            List<Task> tasks;
-            try (PreparedStatement st = c.prepareStatement(COMPLETE)) {
-                st.setArray(1, c.createArrayOf("int8", ids));
-                st.setArray(2, c.createArrayOf("int4", attempts));
-                st.setArray(3, c.createArrayOf("text", states));
-                st.setArray(4, c.createArrayOf("text", results));
-                st.setArray(5, c.createArrayOf("text", errors));
-                st.setArray(6, c.createArrayOf("int8", delays));
-                tasks = readTasks(st);
-            }
-            Notifications.send(c, Notifications.DONE, instance, tasks.stream()
-                    .filter(t -> t.state().isFinished()).map(t -> Long.toString(t.id())).toList());
-            return tasks;
-        });
+        List<Task> tasks;
+        try (Connection c = db.connection(); PreparedStatement st = c.prepareStatement(COMPLETE)) {
+            st.setArray(1, c.createArrayOf("int8", ids));
+            st.setArray(2, c.createArrayOf("int4", attempts));
+            st.setArray(3, c.createArrayOf("text", states));
+            st.setArray(4, c.createArrayOf("text", results));
+            st.setArray(5, c.createArrayOf("text", errors));
+            st.setArray(6, c.createArrayOf("int8", delays));
+            tasks = readTasks(st);
+        } catch (SQLException e) {
+            throw Database.failure(e);
+        }
+        notifier.send(Notifications.DONE, finishedIds(tasks));
+        return tasks;
     }
 
     /** An attempt to hand back: its task and the attempt number it ran as. */
@@ -217,37 +209,40 @@ public final class DispatchStore {
      * that never started). Returns the queues that got tasks back.
      */
     public Set<String> release(List<Attempt> attempts) {
-        return inTransaction(c -> {
-            Set<String> queues = new TreeSet<>();
-            try (PreparedStatement st = c.prepareStatement(RELEASE)) {
-                st.setArray(1, c.createArrayOf("int8", attempts.stream().map(Attempt::taskId).toArray()));
-                st.setArray(2, c.createArrayOf("int4", attempts.stream().map(Attempt::attempt).toArray()));
-                st.setString(3, instance);
-                try (ResultSet rs = st.executeQuery()) {
-                    while (rs.next()) {
-                        queues.add(rs.getString(1));
-                    }
+        Set<String> queues = new TreeSet<>();
+        try (Connection c = db.connection(); PreparedStatement st = c.prepareStatement(RELEASE)) {
+            st.setArray(1, c.createArrayOf("int8", attempts.stream().map(Attempt::taskId).toArray()));
+            st.setArray(2, c.createArrayOf("int4", attempts.stream().map(Attempt::attempt).toArray()));
+            st.setString(3, instance);
+            try (ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                    queues.add(rs.getString(1));
                 }
             }
-            Notifications.send(c, Notifications.WAKE, instance, queues);
-            return queues;
-        });
+        } catch (SQLException e) {
+            throw Database.failure(e);
+        }
+        notifier.send(Notifications.WAKE, queues);
+        return queues;
     }
 
     /** Returns up to {@code limit} tasks whose lease expired to pending (or failed, when out of attempts). */
     public List<Task> rescueExpired(int limit) {
-        return inTransaction(c -> {
-            List<Task> tasks;
-            try (PreparedStatement st = c.prepareStatement(RESCUE)) {
-                st.setInt(1, limit);
-                tasks = readTasks(st);
-            }
-            Notifications.send(c, Notifications.WAKE, instance, tasks.stream()
-                    .filter(t -> t.state() == TaskState.PENDING).map(Task::queue).collect(java.util.stream.Collectors.toCollection(TreeSet::new)));
-            Notifications.send(c, Notifications.DONE, instance, tasks.stream()
-                    .filter(t -> t.state().isFinished()).map(t -> Long.toString(t.id())).toList());
-            return tasks;
-        });
+        List<Task> tasks;
+        try (Connection c = db.connection(); PreparedStatement st = c.prepareStatement(RESCUE)) {
+            st.setInt(1, limit);
+            tasks = readTasks(st);
+        } catch (SQLException e) {
+            throw Database.failure(e);
+        }
+        notifier.send(Notifications.WAKE, tasks.stream().filter(t -> t.state() == TaskState.PENDING)
+                .map(Task::queue).collect(Collectors.toCollection(TreeSet::new)));
+        notifier.send(Notifications.DONE, finishedIds(tasks));
+        return tasks;
+    }
+
+    private static List<String> finishedIds(List<Task> tasks) {
+        return tasks.stream().filter(t -> t.state().isFinished()).map(t -> Long.toString(t.id())).toList();
     }
 
     /** Deletes up to {@code limit} finished tasks older than their queue's retention; returns how many. */
@@ -255,26 +250,6 @@ public final class DispatchStore {
         try (Connection c = db.connection(); PreparedStatement st = c.prepareStatement(SWEEP)) {
             st.setInt(1, limit);
             return st.executeUpdate();
-        } catch (SQLException e) {
-            throw Database.failure(e);
-        }
-    }
-
-    private interface Work<T> {
-        T run(Connection connection) throws SQLException;
-    }
-
-    private <T> T inTransaction(Work<T> work) {
-        try (Connection c = db.connection()) {
-            c.setAutoCommit(false);
-            try {
-                T result = work.run(c);
-                c.commit();
-                return result;
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            }
         } catch (SQLException e) {
             throw Database.failure(e);
         }

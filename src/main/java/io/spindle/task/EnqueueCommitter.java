@@ -20,6 +20,7 @@ import java.util.logging.Logger;
 
 import io.spindle.db.Database;
 import io.spindle.db.Notifications;
+import io.spindle.db.Notifier;
 import io.spindle.observe.TaskMetrics;
 
 /**
@@ -34,7 +35,7 @@ public final class EnqueueCommitter implements AutoCloseable {
     private final Database db;
     private final TaskStore store;
     private final TaskMetrics metrics;
-    private final String instance;
+    private final Notifier notifier;
     private final Consumer<Set<String>> committedTo;
     private final TaskEvents events;
     private final int maxBatch;
@@ -49,13 +50,13 @@ public final class EnqueueCommitter implements AutoCloseable {
     /**
      * @param committedTo told, after each commit, which queues received tasks (to wake the dispatcher)
      */
-    public EnqueueCommitter(Database db, TaskStore store, TaskMetrics metrics, String instance, Settings settings,
+    public EnqueueCommitter(Database db, TaskStore store, TaskMetrics metrics, Notifier notifier, Settings settings,
                             Consumer<Set<String>> committedTo, TaskEvents events) {
         this.events = events;
         this.db = db;
         this.store = store;
         this.metrics = metrics;
-        this.instance = instance;
+        this.notifier = notifier;
         this.committedTo = committedTo;
         this.maxBatch = settings.maxBatch();
         this.backlog = new ArrayBlockingQueue<>(settings.backlog());
@@ -107,6 +108,9 @@ public final class EnqueueCommitter implements AutoCloseable {
      * @throws SpindleException.NotFound when a task's queue does not exist (nothing is stored)
      */
     public List<Enqueued> enqueueAll(List<NewTask> tasks) {
+        if (tasks.stream().map(NewTask::queue).distinct().count() > 1) {
+            throw new IllegalArgumentException("a batch holds the tasks of one queue");
+        }
         List<Optional<Enqueued>> results = commit(tasks, true);
         List<Enqueued> enqueued = new ArrayList<>(results.size());
         for (Optional<Enqueued> result : results) {
@@ -120,11 +124,7 @@ public final class EnqueueCommitter implements AutoCloseable {
      * here and on every instance.
      */
     public void announce(String queue) {
-        try (Connection c = db.connection()) {
-            Notifications.send(c, Notifications.WAKE, instance, List.of(queue));
-        } catch (SQLException e) {
-            throw Database.failure(e);
-        }
+        notifier.send(Notifications.WAKE, List.of(queue));
         committedTo.accept(Set.of(queue));
     }
 
@@ -167,46 +167,39 @@ public final class EnqueueCommitter implements AutoCloseable {
     }
 
     /**
-     * Inserts and commits in one transaction. Results for a missing queue are empty; with
-     * {@code allOrNone}, a missing queue rolls everything back instead.
+     * Inserts in one autocommit statement: one round trip and one commit. Results for a missing queue are
+     * empty; with {@code allOrNone} (a client's batch, whose tasks all share one queue) a missing queue
+     * means nothing was inserted, and the batch is refused.
      */
     private List<Optional<Enqueued>> commit(List<NewTask> tasks, boolean allOrNone) {
+        List<Optional<Enqueued>> results;
         try (Connection c = db.connection()) {
-            c.setAutoCommit(false);
-            try {
-                List<Optional<Enqueued>> results = store.insert(c, tasks);
-                if (allOrNone) {
-                    for (int i = 0; i < results.size(); i++) {
-                        if (results.get(i).isEmpty()) {
-                            throw QueueStore.notFound(tasks.get(i).queue());
-                        }
-                    }
-                }
-                Set<String> queues = new LinkedHashSet<>();
-                int created = 0;
-                for (Optional<Enqueued> result : results) {
-                    if (result.isPresent() && result.get().created()) {
-                        queues.add(result.get().task().queue());
-                        created++;
-                    }
-                }
-                Notifications.send(c, Notifications.WAKE, instance, queues);
-                c.commit();
-                if (created > 0) {
-                    results.stream().flatMap(Optional::stream).filter(Enqueued::created).forEach(e -> {
-                        metrics.enqueued(e.task().queue(), 1);
-                        events.emit(TaskEvent.CREATED, e.task());
-                    });
-                    committedTo.accept(queues);
-                }
-                return results;
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            }
+            results = store.insert(c, tasks);
         } catch (SQLException e) {
             throw Database.failure(e);
         }
+        if (allOrNone) {
+            for (int i = 0; i < results.size(); i++) {
+                if (results.get(i).isEmpty()) {
+                    throw QueueStore.notFound(tasks.get(i).queue());
+                }
+            }
+        }
+        Set<String> queues = new LinkedHashSet<>();
+        for (Optional<Enqueued> result : results) {
+            if (result.isPresent() && result.get().created()) {
+                queues.add(result.get().task().queue());
+            }
+        }
+        if (!queues.isEmpty()) {
+            committedTo.accept(queues);
+            notifier.send(Notifications.WAKE, queues);
+            results.stream().flatMap(Optional::stream).filter(Enqueued::created).forEach(e -> {
+                metrics.enqueued(e.task().queue(), 1);
+                events.emit(TaskEvent.CREATED, e.task());
+            });
+        }
+        return results;
     }
 
     private void failAll(RuntimeException failure) {

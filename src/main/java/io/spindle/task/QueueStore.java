@@ -90,11 +90,6 @@ public final class QueueStore {
         return db.execute().get("SELECT 1 AS found FROM queues WHERE name = ?", name).isPresent();
     }
 
-    /** Tells every instance (through {@code spindle_queues}) that a queue's configuration changed. */
-    public void announce(String instance, String name) {
-        db.execute().get("SELECT pg_notify(?, ?) AS sent", io.spindle.db.Notifications.QUEUES, instance + "|" + name);
-    }
-
     public QueueView get(String name) {
         return find(name).orElseThrow(() -> notFound(name));
     }
