@@ -43,7 +43,8 @@ public final class Main {
         String label = require(opts, "label");
         int seconds = Integer.parseInt(require(opts, "seconds"));
         Map<String, String> out = new LinkedHashMap<>();
-        try (Profiler profiler = new Profiler(-1, opts.get("db"), Integer.parseInt(opts.getOrDefault("clk-tck", "100")))) {
+        try (Profiler profiler = new Profiler(-1, opts.get("db"), Integer.parseInt(opts.getOrDefault("clk-tck", "100")),
+                                                opts.get("psql"))) {
             // let psql connect; --delay lets the caller start its load after this JVM is up
             Thread.sleep(Math.max(300, (long) (Double.parseDouble(opts.getOrDefault("delay", "0")) * 1000)));
             profiler.begin(label);

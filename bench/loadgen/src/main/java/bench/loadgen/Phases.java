@@ -61,7 +61,7 @@ final class Phases {
         int clk = Integer.parseInt(opts.getOrDefault("clk-tck", "100"));
         HttpConn.extraHeader = opts.get("header");
         int pid = Integer.parseInt(opts.getOrDefault("pid", "-1"));
-        try (Sink sink = new Sink(); Profiler profiler = new Profiler(pid, opts.get("db"), clk)) {
+        try (Sink sink = new Sink(); Profiler profiler = new Profiler(pid, opts.get("db"), clk, opts.get("psql"))) {
             Phases phases = new Phases(opts, sink, profiler);
             if (opts.containsKey("pause-default")) {
                 log("[" + phases.label + "] pausing the queue 'default' (--pause-default)");
@@ -81,7 +81,7 @@ final class Phases {
                 } catch (IOException e) {
                     // one phase failing (Spindle gone, an admin request refused) does not stop the others
                     log("  phase " + phase + " FAILED: " + e);
-                    kv = new LinkedHashMap<>(Map.of(phase.trim() + ".failed", String.valueOf(e)));
+                    kv = new LinkedHashMap<>(Map.of(phase.trim() + ".phase_error", String.valueOf(e)));
                 }
                 kv.put("admin.retries", Long.toString(phases.adminRetries));
                 Main.append(phases.out, kv);

@@ -44,6 +44,8 @@ final class Profiler implements AutoCloseable {
     private final Object waitLock = new Object();
     private int waitSamples;
     private final Map<String, Integer> waitCounts = new HashMap<>();
+    private final Map<String, Integer> statementCounts = new HashMap<>();
+    private final String psqlBinary;
 
     private Phase current;
 
@@ -60,7 +62,7 @@ final class Profiler implements AutoCloseable {
             return null;
         }
         try {
-            Process p = new ProcessBuilder("psql", "-X", "-q", "-A", "-t", "-F", " ", "-d", db, "-c",
+            Process p = new ProcessBuilder(psqlBinary, "-X", "-q", "-A", "-t", "-F", " ", "-d", db, "-c",
                     "SELECT (SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()),"
                     + " wal_sync, wal_bytes::bigint FROM pg_stat_wal").redirectError(ProcessBuilder.Redirect.DISCARD).start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
@@ -78,7 +80,8 @@ final class Profiler implements AutoCloseable {
         }
     }
 
-    Profiler(int spindlePid, String db, int clkTck) {
+    Profiler(int spindlePid, String db, int clkTck, String psqlBinary) {
+        this.psqlBinary = psqlBinary == null ? "psql" : psqlBinary;
         this.spindlePid = spindlePid;
         this.db = db;
         this.clkTck = clkTck;
@@ -88,10 +91,13 @@ final class Profiler implements AutoCloseable {
 
     private Process startPsql(String database) {
         try {
-            Process p = new ProcessBuilder("psql", "-X", "-q", "-A", "-t", "-d", database)
+            Process p = new ProcessBuilder(psqlBinary, "-X", "-q", "-A", "-t", "-d", database)
                     .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            // one line per sample: S| then, per busy backend, its wait (or CPU, or IdleInTransaction), chr(30) and
+            // the start of its statement, the backends separated by chr(31)
             String query = "SELECT 'S|' || coalesce(string_agg(CASE WHEN state = 'active' THEN coalesce(wait_event_type"
-                           + " || ':' || wait_event, 'CPU') ELSE 'IdleInTransaction' END, ','), '') FROM pg_stat_activity"
+                           + " || ':' || wait_event, 'CPU') ELSE 'IdleInTransaction' END || chr(30)"
+                           + " || left(regexp_replace(query, '\\s+', ' ', 'g'), 72), chr(31)), '') FROM pg_stat_activity"
                            + " WHERE backend_type = 'client backend' AND datname = current_database()"
                            + " AND pid <> pg_backend_pid() AND state IN ('active', 'idle in transaction') \\watch 0.2\n";
             OutputStream stdin = p.getOutputStream();
@@ -116,8 +122,13 @@ final class Profiler implements AutoCloseable {
                     waitSamples++;
                     String rest = line.substring(2);
                     if (!rest.isEmpty()) {
-                        for (String item : rest.split(",")) {
-                            waitCounts.merge(item, 1, Integer::sum);
+                        for (String item : rest.split("\u001f")) {
+                            int sep = item.indexOf('\u001e');
+                            String wait = sep < 0 ? item : item.substring(0, sep);
+                            String statement = sep < 0 ? "?" : item.substring(sep + 1).strip();
+                            waitCounts.merge(wait, 1, Integer::sum);
+                            statementCounts.merge((wait.equals("IdleInTransaction") ? "idle in transaction after: " : "")
+                                                  + statement, 1, Integer::sum);
                         }
                     }
                 }
@@ -262,6 +273,7 @@ final class Profiler implements AutoCloseable {
         synchronized (waitLock) {
             waitSamples = 0;
             waitCounts.clear();
+            statementCounts.clear();
         }
         current = new Phase(name, System.currentTimeMillis(), System.nanoTime(), cpuStat(),
                             spindlePid > 0 ? procTicks(Path.of("/proc", Integer.toString(spindlePid), "stat")) : 0,
@@ -361,6 +373,15 @@ final class Profiler implements AutoCloseable {
                         .collect(Collectors.joining(", "));
                 if (!waits.isEmpty()) {
                     sb.append(": ").append(waits);
+                }
+                final int n = waitSamples;
+                String statements = statementCounts.entrySet().stream()
+                        .sorted(Map.Entry.<String, Integer>comparingByValue().reversed())
+                        .limit(3)
+                        .map(e -> String.format("%.1f [%s]", (double) e.getValue() / n, e.getKey()))
+                        .collect(Collectors.joining(", "));
+                if (!statements.isEmpty()) {
+                    sb.append("; busiest statements (avg backends): ").append(statements);
                 }
             }
         }

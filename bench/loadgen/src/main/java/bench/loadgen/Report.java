@@ -271,8 +271,8 @@ final class Report {
                           + kv.get("wakeup.undelivered") + " never delivered, errors " + kv.get("wakeup.errors"));
             }
             kv.forEach((k, v) -> {
-                if (k.endsWith(".failed")) {
-                    parts.add("PHASE " + k.substring(0, k.length() - 7).toUpperCase() + " FAILED: " + v);
+                if (k.endsWith(".phase_error")) {
+                    parts.add("PHASE " + k.substring(0, k.length() - ".phase_error".length()).toUpperCase() + " FAILED: " + v);
                 }
             });
             if (!"0".equals(kv.getOrDefault("admin.retries", "0"))) {
