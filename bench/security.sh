@@ -14,6 +14,10 @@
 #    limiter for its address. Heap used after a full GC (jcmd GC.run, GC.heap_info) before and after, and the
 #    spindle_ratelimit_clients gauge (bounded by ratelimit.clients.max-clients, default 10000).
 #
+# 3. The limiter cache alone (bench/security/LimiterContention.java): charges per second from 8 threads through
+#    Spindle's cache (lock-free lookups, a lock only to insert) and through an access-ordered LinkedHashMap under
+#    one lock, for one hot client, 1,000 clients, and new clients past the bound.
+#
 # Usage: mvn -B package -DskipTests && bash bench/security.sh
 # Environment: ROUNDS (5), DURATION (10s), THREADS (2), CONNECTIONS (64), FLOOD (100000), HEAP (512m),
 #              PGHOST (127.0.0.1), PGPORT (5432), PGUSER (postgres), PGPASSWORD (none).
@@ -191,6 +195,11 @@ HEAP_AFTER=$(heap_kb "$PID_with")
 [ "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $KEY" "http://127.0.0.1:$PORT_WITH$PATH_UNDER_TEST")" = 200 ] \
     || die "the instance no longer serves after the flood"
 
+# --- the limiter cache alone, in process: lookups and charges per second against a locked LRU -------
+echo
+CONTENTION=$(java -cp "$SPINDLE_JAR:$ROOT/target/libs/*" "$ROOT/bench/security/LimiterContention.java" 8 3 2>/dev/null)
+echo "$CONTENTION"
+
 mkdir -p bench/results
 RESULT=bench/results/security-$(date -u +%Y%m%dT%H%M%SZ).txt
 {
@@ -205,6 +214,9 @@ RESULT=bench/results/security-$(date -u +%Y%m%dT%H%M%SZ).txt
     echo "|---|---|---|"
     echo "| live limiters (spindle_ratelimit_clients) | $LIVE_BEFORE | $LIVE_AFTER |"
     awk -v a="$HEAP_BEFORE" -v b="$HEAP_AFTER" 'BEGIN { printf "| heap used after a full GC | %.1f MiB | %.1f MiB |\n", a / 1024, b / 1024 }'
+    echo
+    echo "limiter cache (bench/security/LimiterContention.java):"
+    echo "$CONTENTION"
 } | tee "$RESULT"
 echo
 echo "(saved to $RESULT)"
