@@ -72,7 +72,18 @@ cleanup() {
 trap cleanup EXIT
 psql -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE $DB" >/dev/null || die "cannot create database $DB"
 
-PORT=$((20000 + RANDOM % 40000))
+# A TCP port nothing listens on.
+free_port() {
+    local port
+    while true; do
+        port=$((20000 + RANDOM % 40000))
+        if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+            echo "$port"
+            return
+        fi
+    done
+}
+PORT=$(free_port)
 WORKDIR=$(mktemp -d)
 # one client address opens all the streams: lift the per-client stream limit (ratelimit.clients.max-streams)
 (cd "$WORKDIR" && exec env RATELIMIT_CLIENTS_MAX_dash_STREAMS="${RATELIMIT_CLIENTS_MAX_dash_STREAMS:-100000}" DB_URL="jdbc:postgresql://$PGHOST:$PGPORT/$DB" DB_USERNAME="$PGUSER" \

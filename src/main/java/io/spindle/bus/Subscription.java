@@ -22,6 +22,8 @@ public final class Subscription implements AutoCloseable {
     private final String topic;
     private final ArrayBlockingQueue<Event> queue;
     private final ArrayDeque<Event> pending;
+    private final long maxBytes;
+    private final AtomicLong queuedBytes = new AtomicLong();
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicBoolean detached = new AtomicBoolean();
     private final Consumer<Subscription> detach;
@@ -29,8 +31,9 @@ public final class Subscription implements AutoCloseable {
     private volatile boolean cancelled;
     private boolean open = true;
 
-    Subscription(String topic, int capacity, List<Event> replay, Consumer<Subscription> detach) {
+    Subscription(String topic, int capacity, long maxBytes, List<Event> replay, Consumer<Subscription> detach) {
         this.topic = topic;
+        this.maxBytes = maxBytes;
         this.queue = new ArrayBlockingQueue<>(capacity);
         this.pending = new ArrayDeque<>(replay);
         this.detach = detach;
@@ -91,6 +94,13 @@ public final class Subscription implements AutoCloseable {
         int from = into.size();
         int drained = queue.drainTo(into, max - added);
         added += drained;
+        long taken = 0;
+        for (int i = from; i < into.size(); i++) {
+            if (into.get(i) != ENDED) {
+                taken += ReplayRing.weight(into.get(i));
+            }
+        }
+        queuedBytes.addAndGet(-taken);
         // read after draining, so that a loss behind the drained events is reported before them
         long lost = dropped.getAndSet(0);
         if (lost > 0) {
@@ -169,14 +179,30 @@ public final class Subscription implements AutoCloseable {
     int offer(Event event) {
         int lost = 0;
         while (!queue.offer(event)) {
-            dropped.incrementAndGet();
-            if (queue.poll() == null) {
-                dropped.decrementAndGet();
-            } else {
-                lost++;
+            lost += dropOldest();
+        }
+        // the byte bound: large events push out the oldest too, down to the newest alone
+        long queued = queuedBytes.addAndGet(ReplayRing.weight(event));
+        while (queued > maxBytes && queue.size() > 1) {
+            int gone = dropOldest();
+            if (gone == 0) {
+                break;
             }
+            lost += gone;
+            queued = queuedBytes.get();
         }
         return lost;
+    }
+
+    private int dropOldest() {
+        dropped.incrementAndGet();
+        Event oldest = queue.poll();
+        if (oldest == null) {
+            dropped.decrementAndGet();
+            return 0;
+        }
+        queuedBytes.addAndGet(-ReplayRing.weight(oldest));
+        return 1;
     }
 
     private Event received(Event event) {
@@ -185,6 +211,9 @@ public final class Subscription implements AutoCloseable {
         }
         if (event == ENDED || (event == null && ending)) {
             return finish();
+        }
+        if (event != null) {
+            queuedBytes.addAndGet(-ReplayRing.weight(event));
         }
         return lagFirst(event);
     }

@@ -28,6 +28,7 @@ final class Topic {
     private final ReplayRing ring;
     private final LongSupplier clock;
     private final Consumer<Subscription> onDetach;
+    private final RingBudget budget;
     private volatile Subscription[] subscribers = NONE;
     private long nextId;
     private volatile long published;
@@ -36,17 +37,37 @@ final class Topic {
     private boolean forgotten;
 
     /**
+     * The bytes all replay rings of the bus may hold together; a topic whose event takes the total over it lets
+     * its own oldest events go (it is the one publishing, and an idle topic is forgotten in time anyway).
+     */
+    static final class RingBudget {
+        private final long max;
+        private final java.util.concurrent.atomic.AtomicLong held = new java.util.concurrent.atomic.AtomicLong();
+
+        RingBudget(long max) {
+            this.max = max;
+        }
+
+        long held() {
+            return held.get();
+        }
+    }
+
+    /**
      * @param firstId  the id of the first event; above every id an earlier topic of this name had here
      * @param clock    milliseconds, for idleness
      * @param onDetach told of every subscription that leaves, after it left
+     * @param budget   the bytes all rings may hold
      */
-    Topic(String name, long firstId, int replaySize, LongSupplier clock, Consumer<Subscription> onDetach) {
+    Topic(String name, long firstId, int replaySize, LongSupplier clock, Consumer<Subscription> onDetach,
+          RingBudget budget) {
         this.name = name;
         this.firstId = firstId;
         this.nextId = firstId;
         this.ring = new ReplayRing(replaySize, firstId - 1);
         this.clock = clock;
         this.onDetach = onDetach;
+        this.budget = budget;
         this.lastActive = clock.getAsLong();
     }
 
@@ -78,7 +99,10 @@ final class Topic {
                 return null;
             }
             Event event = new Event(name, nextId++, type, data);
-            ring.add(event);
+            long held = budget.held.addAndGet(ring.add(event));
+            if (held > budget.max) {
+                budget.held.addAndGet(-ring.trim(held - budget.max, 1));
+            }
             int lost = 0;
             for (Subscription subscriber : subscribers) {
                 lost += subscriber.offer(event);
@@ -101,7 +125,7 @@ final class Topic {
      *
      * @return {@code null} if the topic was forgotten meanwhile
      */
-    Subscribed subscribe(String lastEventId, int capacity) {
+    Subscribed subscribe(String lastEventId, int capacity, long maxBytes) {
         lock.lock();
         try {
             if (forgotten) {
@@ -127,7 +151,7 @@ final class Topic {
                 }
             }
             int replayed = (int) replay.stream().filter(Event::hasId).count();
-            Subscription subscription = new Subscription(name, capacity, replay, this::unsubscribe);
+            Subscription subscription = new Subscription(name, capacity, maxBytes, replay, this::unsubscribe);
             Subscription[] grown = Arrays.copyOf(subscribers, subscribers.length + 1);
             grown[grown.length - 1] = subscription;
             subscribers = grown;
@@ -165,8 +189,9 @@ final class Topic {
     boolean forgetIfIdle(long idleBefore) {
         lock.lock();
         try {
-            if (subscribers.length == 0 && lastActive < idleBefore) {
+            if (subscribers.length == 0 && lastActive < idleBefore && !forgotten) {
                 forgotten = true;
+                budget.held.addAndGet(-ring.trimTo(0));
             }
             return forgotten;
         } finally {
@@ -178,7 +203,10 @@ final class Topic {
     List<Subscription> forget() {
         lock.lock();
         try {
-            forgotten = true;
+            if (!forgotten) {
+                forgotten = true;
+                budget.held.addAndGet(-ring.trimTo(0));
+            }
             return List.of(subscribers);
         } finally {
             lock.unlock();

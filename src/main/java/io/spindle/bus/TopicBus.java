@@ -42,6 +42,7 @@ public final class TopicBus implements AutoCloseable {
     private final ReentrantLock creating = new ReentrantLock();
     private final AtomicLong issued = new AtomicLong();
     private final AtomicInteger subscriptions = new AtomicInteger();
+    private final Topic.RingBudget ringBudget;
     private volatile Forwarder forwarder = Forwarder.NONE;
     private volatile Runnable firstSubscriber = () -> { };
     private volatile boolean closed;
@@ -52,7 +53,8 @@ public final class TopicBus implements AutoCloseable {
         this.millis = clock::millis;
         // a million ids a second of headroom over the previous run of this instance, which is never reached
         this.idSeed = clock.millis() * 1000;
-        metrics.bind(subscriptions::get, topics::size);
+        this.ringBudget = new Topic.RingBudget(settings.replayBytes());
+        metrics.bind(subscriptions::get, topics::size, ringBudget::held);
     }
 
     /**
@@ -124,7 +126,7 @@ public final class TopicBus implements AutoCloseable {
         try {
             while (true) {
                 Topic t = topicFor(topic);
-                Topic.Subscribed subscribed = t.subscribe(lastEventId, settings.subscriberCapacity());
+                Topic.Subscribed subscribed = t.subscribe(lastEventId, settings.subscriberCapacity(), settings.subscriberBytes());
                 if (subscribed == null) {
                     topics.remove(topic, t);
                     continue;
@@ -150,6 +152,11 @@ public final class TopicBus implements AutoCloseable {
     /** Every topic held here, by name. */
     public List<TopicStats> topics() {
         return topics.values().stream().map(Topic::stats).sorted(Comparator.comparing(TopicStats::name)).toList();
+    }
+
+    /** Bytes held in all replay rings (estimated). */
+    long replayBytes() {
+        return ringBudget.held();
     }
 
     /** Subscriptions open on this instance. */
@@ -257,7 +264,8 @@ public final class TopicBus implements AutoCloseable {
                 if (topics.size() >= settings.maxTopics()) {
                     makeRoom();
                 }
-                topic = new Topic(name, idSeed + issued.get() + 1, settings.replaySize(), millis, s -> subscriptions.decrementAndGet());
+                topic = new Topic(name, idSeed + issued.get() + 1, settings.replaySize(), millis,
+                                  s -> subscriptions.decrementAndGet(), ringBudget);
                 topics.put(name, topic);
             }
             return topic;

@@ -129,16 +129,16 @@ public record Settings(Server server, Db db, Shutdown shutdown, Health health, D
     }
 
     /**
-     * The topic bus: each subscriber's queue ({@code subscriberCapacity} events; a full one loses its oldest),
-     * each topic's replay ring ({@code replaySize} events), at most {@code maxTopics} topics and
-     * {@code maxSubscribers} subscriptions on this instance, an SSE comment at least every {@code keepAlive}, how
-     * long a topic with no subscriber is kept ({@code topicTtl}) before it is forgotten, and how often at most an
-     * SSE stream writes ({@code flushInterval}; events that arrive meanwhile go out together, zero writes each
-     * event at once).
+     * The topic bus: each subscriber's queue ({@code subscriberCapacity} events and {@code subscriberBytes}; a full
+     * one loses its oldest), each topic's replay ring ({@code replaySize} events; all rings together at most
+     * {@code replayBytes}), at most {@code maxTopics} topics and {@code maxSubscribers} subscriptions on this
+     * instance, an SSE comment at least every {@code keepAlive}, how long a topic with no subscriber is kept
+     * ({@code topicTtl}) before it is forgotten, and how often at most an SSE stream writes
+     * ({@code flushInterval}; events that arrive meanwhile go out together, zero writes each event at once).
      */
-    public record Bus(int subscriberCapacity, int replaySize, int maxTopics, int maxSubscribers, Duration keepAlive,
-                      Duration topicTtl, Duration flushInterval) {
-        public static final Bus DEFAULTS = new Bus(256, 1000, 10_000, 10_000, Duration.ofSeconds(15), Duration.ofMinutes(5),
-                                                   Duration.ofMillis(5));
+    public record Bus(int subscriberCapacity, long subscriberBytes, int replaySize, long replayBytes, int maxTopics,
+                      int maxSubscribers, Duration keepAlive, Duration topicTtl, Duration flushInterval) {
+        public static final Bus DEFAULTS = new Bus(256, 1L << 20, 1000, 64L << 20, 10_000, 10_000, Duration.ofSeconds(15),
+                                                   Duration.ofMinutes(5), Duration.ofMillis(5));
     }
 }

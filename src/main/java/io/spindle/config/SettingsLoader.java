@@ -111,7 +111,9 @@ public final class SettingsLoader {
     private Settings.Bus bus() {
         return new Settings.Bus(
                 integer("bus.subscriber-capacity", 256, 1, 100_000),
+                longValue("bus.subscriber-bytes", 1L << 20, 64L * 1024, 1L << 30),
                 integer("bus.replay-size", 1000, 0, 1_000_000),
+                longValue("bus.replay-bytes", 64L << 20, 0, 1L << 40),
                 integer("bus.max-topics", 10_000, 1, 10_000_000),
                 integer("bus.max-subscribers", 10_000, 1, 10_000_000),
                 duration("bus.keep-alive", Duration.ofSeconds(15), Duration.ofMillis(10), Duration.ofMinutes(10)),

@@ -67,8 +67,10 @@ public final class BusMetrics {
         return new BusMetrics(new SimpleMeterRegistry());
     }
 
-    /** Gauges read at scrape time: subscriptions and topics held on this instance. */
-    public void bind(Supplier<Number> subscribers, Supplier<Number> topics) {
+    /** Gauges read at scrape time: subscriptions, topics and replay bytes held on this instance. */
+    public void bind(Supplier<Number> subscribers, Supplier<Number> topics, Supplier<Number> replayBytes) {
+        Gauge.builder("spindle.bus.replay.held", replayBytes).baseUnit("bytes")
+                .description("Bytes held in the replay rings of all topics on this instance (estimated)").register(registry);
         Gauge.builder("spindle.bus.subscribers", subscribers)
                 .description("SSE subscriptions open on this instance").register(registry);
         Gauge.builder("spindle.bus.topics", topics)

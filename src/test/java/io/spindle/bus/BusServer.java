@@ -89,7 +89,8 @@ final class BusServer implements AutoCloseable {
     }
 
     static Settings.Bus settings(Duration keepAlive) {
-        return new Settings.Bus(256, 1000, 10_000, 10_000, keepAlive, Duration.ofMinutes(5), Duration.ofMillis(5));
+        return new Settings.Bus(256, 1L << 20, 1000, 64L << 20, 10_000, 10_000, keepAlive, Duration.ofMinutes(5),
+                                Duration.ofMillis(5));
     }
 
     int port() {

@@ -28,7 +28,7 @@ class EventStreamTest {
     @BeforeAll
     static void start() {
         db = TestDatabase.fresh();
-        server = BusServer.start(db, new Settings.Bus(256, 1000, 10_000, 10_000, Duration.ofMillis(200), Duration.ofMinutes(5),
+        server = BusServer.start(db, new Settings.Bus(256, 1L << 20, 1000, 64L << 20, 10_000, 10_000, Duration.ofMillis(200), Duration.ofMinutes(5),
                                                    Duration.ofMillis(5)));
     }
 

@@ -16,6 +16,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import io.spindle.config.Settings;
 import io.spindle.observe.BusMetrics;
 import io.spindle.task.SpindleException;
+import io.spindle.testing.Json;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -26,7 +27,7 @@ class TopicBusTest {
     private final MutableClock clock = new MutableClock();
 
     private TopicBus bus(int capacity, int replay, int maxTopics, int maxSubscribers) {
-        return new TopicBus(new Settings.Bus(capacity, replay, maxTopics, maxSubscribers, Duration.ofSeconds(15),
+        return new TopicBus(new Settings.Bus(capacity, 1L << 20, replay, 64L << 20, maxTopics, maxSubscribers, Duration.ofSeconds(15),
                                              Duration.ofMinutes(5), Duration.ZERO), BusMetrics.noop(), clock);
     }
 
@@ -241,6 +242,51 @@ class TopicBusTest {
         assertThat(returned.await(5, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
         assertThat(bus.subscriptions()).isZero();
         reader.join();
+    }
+
+    @Test
+    void allReplayRingsTogetherHoldAtMostTheirByteBudget() throws Exception {
+        long budget = 1L << 20;
+        TopicBus bus = new TopicBus(new Settings.Bus(256, 1L << 20, 1000, budget, 100, 100, Duration.ofSeconds(15),
+                                                     Duration.ofMinutes(5), Duration.ZERO), BusMetrics.noop(), clock);
+        String large = "\"" + "x".repeat(60_000) + "\"";
+        for (int i = 0; i < 200; i++) {
+            bus.publish("big-" + (i % 5), "e", large);
+            assertThat(bus.replayBytes()).isLessThanOrEqualTo(budget + 2 * large.length() + 200);
+        }
+        // the newest event of each topic is always kept for replay
+        for (int t = 0; t < 5; t++) {
+            long newest = bus.topics().get(t).lastEventId();
+            try (Subscription s = bus.subscribe("big-" + t, Long.toString(newest - 1))) {
+                assertThat(s.next(SHORT).id()).isEqualTo(newest);
+            }
+        }
+        clock.advance(Duration.ofMinutes(10));
+        bus.sweep();
+        assertThat(bus.replayBytes()).as("forgotten topics give their bytes back").isZero();
+    }
+
+    @Test
+    void aSubscriberQueuesAtMostItsByteBoundOfLargeEvents() throws Exception {
+        TopicBus bus = new TopicBus(new Settings.Bus(256, 256 * 1024, 10, 64L << 20, 100, 100, Duration.ofSeconds(15),
+                                                     Duration.ofMinutes(5), Duration.ZERO), BusMetrics.noop(), clock);
+        String large = "\"" + "y".repeat(30_000) + "\"";
+        try (Subscription s = bus.subscribe("t", null)) {
+            for (int i = 0; i < 20; i++) {
+                bus.publish("t", "e", large);
+            }
+            Event lagged = s.next(SHORT);
+            assertThat(lagged.type()).isEqualTo("lagged");
+            long dropped = Json.parse(lagged.data()).path("dropped").asLong();
+            int queued = 0;
+            while (s.next(Duration.ofMillis(1)) != null) {
+                queued++;
+            }
+            assertThat(queued).as("about 256 KiB of 60 KB events").isBetween(3, 5);
+            assertThat(dropped + queued).isEqualTo(20);
+            bus.publish("t", "e", "small");
+            assertThat(s.next(SHORT).data()).as("the bound frees up as the reader takes").isEqualTo("small");
+        }
     }
 
     @Test
