@@ -139,15 +139,17 @@ public final class PgEventBridge implements AutoCloseable {
         bus.forwardTo(Forwarder.NONE);
         closed = true;
         interestWake.release();
+        // both finish their last work (queued events, withdrawing interest) side by side, within one deadline
+        long deadline = System.nanoTime() + Duration.ofSeconds(3).toNanos();
         for (Thread thread : new Thread[] {sender, interest}) {
             if (thread != null) {
-                thread.join(Duration.ofSeconds(2));
+                thread.join(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
                 thread.interrupt();
             }
         }
         if (receiver != null) {
             receiver.interrupt();
-            receiver.join(Duration.ofSeconds(1));
+            receiver.join(Duration.ofMillis(500));
         }
     }
 
