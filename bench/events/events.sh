@@ -102,19 +102,27 @@ echo "java: $(java -version 2>&1 | head -n 1); $(nproc) CPUs; Spindle -Xmx$HEAP 
 cpu() { awk '{print $14 + $15}' "/proc/$PID/stat"; }
 TICKS=$(getconf CLK_TCK)
 
-# run NAME SCENARIO [key=value ...]: the load generator against the running Spindle, with Spindle's CPU time
+# CPU time (ms) all processes of the machine used so far: user + nice + system + irq + softirq + steal
+machine_cpu() { awk '/^cpu / { print int(($2 + $3 + $4 + $7 + $8 + $9) * 1000 / '"$TICKS"') }' /proc/stat; }
+
+# run NAME SCENARIO [key=value ...]: the load generator against the running Spindle, with Spindle's CPU time, the
+# load generator's, and what the rest of the machine used meanwhile (others' work skews every figure)
 run() {
     local name=$1 scenario=$2
     shift 2
-    local before after start secs
+    local before after start secs machine_before machine_after
     before=$(cpu)
+    machine_before=$(machine_cpu)
     start=$(date +%s%N)
     ( java -Xmx1g "$ROOT/bench/events/EventsBench.java" "$scenario" "$BASE" "$@" 2>&1; \
       awk '{ printf "  load generator CPU: %d ms\n", ($14 + $15 + $16 + $17) * 1000 / '"$TICKS"' }' /proc/$BASHPID/stat ) \
         | tee "$OUT/$name.txt"
     after=$(cpu)
+    machine_after=$(machine_cpu)
     secs=$(( ($(date +%s%N) - start) / 1000000 ))
     echo "  Spindle CPU: $(( (after - before) * 1000 / TICKS )) ms over $secs ms wall" | tee -a "$OUT/$name.txt"
+    echo "  whole machine CPU: $(( machine_after - machine_before )) ms (of $(( secs * $(nproc) )) ms available)" \
+        | tee -a "$OUT/$name.txt"
     echo
 }
 
