@@ -99,7 +99,8 @@ final class Report {
         for (String heap : heaps) {
             Double v = num(s(heap, w), key);
             values.add(v);
-            cells.add(count(v));
+            boolean timedOut = s(heap, w).containsKey(key.substring(0, key.indexOf('.')) + ".timed_out");
+            cells.add(count(v) + (timedOut ? " (timed out)" : ""));
         }
         if (heaps.size() > 1) {
             cells.add(change(values.get(1), values.get(0)));
