@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
+import io.helidon.common.socket.SocketOptions;
 import io.helidon.webclient.api.WebClient;
 
 /**
@@ -67,6 +68,8 @@ final class BackendClients implements AutoCloseable {
                 .connectTimeout(connectTimeout)
                 .readTimeout(CLIENT_READ_TIMEOUT)
                 .keepAlive(true)
+                // without it a request written in two parts waits for the backend's delayed ACK
+                .socketOptions(SocketOptions.builder().tcpNoDelay(true).build())
                 .followRedirects(false)
                 .sendExpectContinue(false)
                 .build();

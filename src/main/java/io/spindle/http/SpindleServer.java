@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.function.Consumer;
 
+import io.helidon.common.socket.SocketOptions;
 import io.helidon.http.DirectHandler;
 import io.helidon.http.HeaderValues;
 import io.helidon.webserver.WebServer;
@@ -51,6 +52,8 @@ public final class SpindleServer {
                 .host(settings.host())
                 .port(settings.port())
                 .maxPayloadSize(settings.maxPayload())
+                // Helidon leaves Nagle on: a small response or SSE event would wait for the client's delayed ACK
+                .connectionOptions(SocketOptions.builder().tcpNoDelay(true).build())
                 .shutdownHook(false)
                 .shutdownGracePeriod(shutdownGrace)
                 .featuresDiscoverServices(false)
