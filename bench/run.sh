@@ -23,8 +23,9 @@
 # counts), the CPU taken by other processes on the machine during each phase (a warning above 25 % of a core)
 # and where the CPU went in each phase (machine, Spindle by thread, PostgreSQL by process kind, the load
 # generator, pg_stat_activity wait events, commits/s and WAL syncs/s). Everything is kept under
-# bench/results/throughput-<time>/ (gitignored). A full run takes about 3 minutes, 4.5 with --compare-heaps;
-# --quick about 1 minute.
+# bench/results/throughput-<time>/ (gitignored). A full run takes about 3 minutes, 4.5-6 with --compare-heaps;
+# --quick about 1.5 minutes. Every phase is bounded in time (a drain that does not finish in 45 s, 30 s with
+# --quick, is reported with its rate so far and marked "timed out").
 #
 # Options:
 #   --quick          shorter phases (5 s windows, pgbench 5 s, 20 wake-ups, one worker setting)
@@ -80,12 +81,12 @@ if [ "$MODE" = quick ]; then
     WORKERS=${WORKERS:-128}
     PG_SECONDS=5; PREFILL=400000
     LOAD_OPTS=(--warmup 2 --duration 5 --batch-warmup 1 --batch-duration 5 --steady-seconds 5 --wakeups 20
-               --wakeup-settle 1 --drain-warmup-tasks 5000 --drain-warmup-timeout 15 --drain-timeout 30)
+               --wakeup-settle 1 --drain-warmup-tasks 5000 --drain-warmup-timeout 10 --drain-timeout 30)
 else
     WORKERS=${WORKERS:-128 64 256}
     PG_SECONDS=15; PREFILL=1200000
     LOAD_OPTS=(--warmup 3 --duration 15 --batch-warmup 2 --batch-duration 10 --steady-seconds 10 --wakeups 50
-               --wakeup-settle 2 --drain-warmup-tasks 20000 --drain-warmup-timeout 30 --drain-timeout 60)
+               --wakeup-settle 2 --drain-warmup-tasks 20000 --drain-warmup-timeout 15 --drain-timeout 45)
 fi
 LOAD_OPTS+=(--clients 64 --batch-clients 8 --batch-size 100 --drain-tasks 20000 --queue-max-concurrent 256
             --steady-rate 2000 --steady-senders 128 --clk-tck "$(getconf CLK_TCK)")

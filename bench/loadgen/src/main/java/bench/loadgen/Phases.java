@@ -702,7 +702,7 @@ final class Phases {
         String profile = profiler.end();
         // wait for every acknowledged task to reach the sink and be recorded as succeeded
         long acked = records.stream().mapToLong(List::size).sum();
-        long waitUntil = System.nanoTime() + 20_000_000_000L;
+        long waitUntil = System.nanoTime() + (long) (doubleOpt("steady-drain-timeout", 15) * 1e9);
         while (sink.arrivals().size() < acked && System.nanoTime() < waitUntil) {
             Thread.sleep(20);
         }
