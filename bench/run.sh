@@ -79,12 +79,12 @@ export PGHOST PGPORT PGUSER
 
 if [ "$MODE" = quick ]; then
     WORKERS=${WORKERS:-128}
-    PG_SECONDS=5; PREFILL=400000
+    PG_SECONDS=5; PREFILL=600000
     LOAD_OPTS=(--warmup 2 --duration 5 --batch-warmup 1 --batch-duration 5 --steady-seconds 5 --wakeups 20
                --wakeup-settle 1 --drain-warmup-tasks 5000 --drain-warmup-timeout 10 --drain-timeout 30)
 else
     WORKERS=${WORKERS:-128 64 256}
-    PG_SECONDS=15; PREFILL=1200000
+    PG_SECONDS=15; PREFILL=1500000
     LOAD_OPTS=(--warmup 3 --duration 15 --batch-warmup 2 --batch-duration 10 --steady-seconds 10 --wakeups 50
                --wakeup-settle 2 --drain-warmup-tasks 20000 --drain-warmup-timeout 15 --drain-timeout 45)
 fi
