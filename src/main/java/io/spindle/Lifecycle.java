@@ -36,15 +36,17 @@ public final class Lifecycle implements AutoCloseable {
     public <T extends AutoCloseable> T register(String name, Duration deadline, T resource) {
         lock.lock();
         try {
-            if (closed.get()) {
-                throw new IllegalStateException("lifecycle already closed; cannot register " + name);
+            if (!closed.get()) {
+                steps.push(new Step(name, resource, deadline));
+                LOG.info(() -> "lifecycle registered " + name);
+                return resource;
             }
-            steps.push(new Step(name, resource, deadline));
         } finally {
             lock.unlock();
         }
-        LOG.info(() -> "lifecycle registered " + name);
-        return resource;
+        // shutdown began while this was being created (a signal during start-up): close it now, not never
+        closeStep(new Step(name, resource, deadline));
+        throw new IllegalStateException("lifecycle already closed; " + name + " was closed at once");
     }
 
     /** True once closing has begun. */

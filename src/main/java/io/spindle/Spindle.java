@@ -43,6 +43,7 @@ import io.spindle.http.TaskRoutes;
 import io.spindle.observe.DatabaseReadiness;
 import io.spindle.observe.HttpMetricsFilter;
 import io.spindle.observe.JvmMetrics;
+import io.spindle.observe.QueueDepthSampler;
 import io.spindle.observe.ShutdownReadiness;
 import io.spindle.observe.TaskMetrics;
 import io.spindle.security.ClientLimits;
@@ -66,6 +67,7 @@ import io.spindle.task.TaskWaiters;
 public final class Spindle {
     private static final Logger LOG = Logger.getLogger(Spindle.class.getName());
     private static final Duration QUICK = Duration.ofSeconds(5);
+    private static final Duration DEPTH_SAMPLE_INTERVAL = Duration.ofSeconds(10);
 
     private Spindle() {
     }
@@ -118,6 +120,10 @@ public final class Spindle {
         catalog.refresh();
         lifecycle.register("lease-reaper", QUICK, PeriodicDuty.start("lease-reaper", dispatch.leaseMargin(),
                 new LeaseReaper(dispatchStore, rescued -> afterRescue(rescued, metrics, waiters, wakeup, taskEvents))));
+        QueueDepthSampler depth = new QueueDepthSampler(queues, meters);
+        depth.run();
+        lifecycle.register("depth-sampler", QUICK,
+                           PeriodicDuty.start("depth-sampler", DEPTH_SAMPLE_INTERVAL, depth));
         lifecycle.register("retention-sweeper", QUICK,
                            PeriodicDuty.start("retention-sweeper", dispatch.sweepInterval(), new RetentionSweeper(dispatchStore)));
         Dispatcher dispatcher = new Dispatcher(dispatchStore, catalog, workers, limiters, metrics, wakeup, taskEvents,

@@ -28,7 +28,7 @@ public final class TopicTaskHandler implements TaskHandler {
         }
         try {
             var event = bus.publish(topic.topic(), EVENT_TYPE, task.payload());
-            return new Outcome.Success("{\"topic\":\"" + topic.topic() + "\",\"id\":" + event.id() + "}");
+            return new Outcome.Success("{\"topic\":\"" + topic.topic() + "\",\"id\":\"" + event.id() + "\"}");
         } catch (SpindleException.Unavailable e) {
             return new Outcome.Retry("topic " + topic.topic() + " refused the event: " + e.getMessage(), Optional.empty());
         }

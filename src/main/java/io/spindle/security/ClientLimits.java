@@ -98,6 +98,11 @@ public final class ClientLimits implements AutoCloseable {
         return new Decision(permitted, remaining, (untilReset + NANOS_PER_SECOND - 1) / NANOS_PER_SECOND);
     }
 
+    /** Permits per period: the most any one request can be charged. */
+    public int permitsPerPeriod() {
+        return settings.permits();
+    }
+
     /** The limit in words, for problem details: {@code 1000 permits per 1 s}. */
     public String quota() {
         return settings.permits() + " permits per " + settings.period().toSeconds() + " s";

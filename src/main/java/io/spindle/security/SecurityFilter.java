@@ -157,10 +157,13 @@ public final class SecurityFilter implements Filter {
         @Override
         public void batch(int tasks) {
             int cost = Math.max(1, (tasks + TASKS_PER_PERMIT - 1) / TASKS_PER_PERMIT);
-            if (cost == 1) {
+            // the whole charge is capped at one period's permits (the request already paid one of them),
+            // so that a batch larger than the limit is possible at all in a fresh window
+            int rest = Math.min(cost, limits.permitsPerPeriod()) - 1;
+            if (rest <= 0) {
                 return;
             }
-            ClientLimits.Decision decision = limits.acquire(client.id(), cost - 1);
+            ClientLimits.Decision decision = limits.acquire(client.id(), rest);
             rateLimit = ClientLimits.header(decision);
             applyTo(res);
             if (!decision.permitted()) {
