@@ -139,6 +139,6 @@ public record Settings(Server server, Db db, Shutdown shutdown, Health health, D
     public record Bus(int subscriberCapacity, long subscriberBytes, int replaySize, long replayBytes, int maxTopics,
                       int maxSubscribers, Duration keepAlive, Duration topicTtl, Duration flushInterval) {
         public static final Bus DEFAULTS = new Bus(256, 1L << 20, 1000, 64L << 20, 10_000, 10_000, Duration.ofSeconds(15),
-                                                   Duration.ofMinutes(5), Duration.ofMillis(5));
+                                                   Duration.ofMinutes(5), Duration.ofMillis(10));
     }
 }

@@ -118,7 +118,7 @@ public final class SettingsLoader {
                 integer("bus.max-subscribers", 10_000, 1, 10_000_000),
                 duration("bus.keep-alive", Duration.ofSeconds(15), Duration.ofMillis(10), Duration.ofMinutes(10)),
                 duration("bus.topic-ttl", Duration.ofMinutes(5), Duration.ofSeconds(1), Duration.ofDays(1)),
-                duration("bus.flush-interval", Duration.ofMillis(5), Duration.ZERO, Duration.ofSeconds(1)));
+                duration("bus.flush-interval", Duration.ofMillis(10), Duration.ZERO, Duration.ofSeconds(1)));
     }
 
     /**

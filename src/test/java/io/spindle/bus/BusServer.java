@@ -90,7 +90,7 @@ final class BusServer implements AutoCloseable {
 
     static Settings.Bus settings(Duration keepAlive) {
         return new Settings.Bus(256, 1L << 20, 1000, 64L << 20, 10_000, 10_000, keepAlive, Duration.ofMinutes(5),
-                                Duration.ofMillis(5));
+                                Duration.ofMillis(10));
     }
 
     int port() {
