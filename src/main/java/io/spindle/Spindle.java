@@ -67,7 +67,7 @@ import io.spindle.task.TaskWaiters;
 public final class Spindle {
     private static final Logger LOG = Logger.getLogger(Spindle.class.getName());
     private static final Duration QUICK = Duration.ofSeconds(5);
-    private static final Duration DEPTH_SAMPLE_INTERVAL = Duration.ofSeconds(10);
+    private static final Duration DEPTH_SAMPLE_INTERVAL = Duration.ofSeconds(30);
 
     private Spindle() {
     }

@@ -38,8 +38,11 @@ CREATE TABLE tasks (
 
 -- Claiming: due pending tasks of a queue, highest priority first, then earliest run_at.
 CREATE INDEX tasks_claim ON tasks (queue, priority DESC, run_at, id) WHERE state = 'pending';
--- The next due time of any queue, for the dispatcher's timed wait.
-CREATE INDEX tasks_next_run ON tasks (run_at) WHERE state = 'pending';
+-- The next due time of any queue, for the dispatcher's timed wait. The always-true "attempts >= 0" keeps
+-- this index out of the claim's reach (a partial index is usable only by a query that states its
+-- predicate): with stale statistics the planner otherwise claims through it, filtering every due task
+-- of every queue, instead of through tasks_claim.
+CREATE INDEX tasks_next_run ON tasks (run_at) WHERE state = 'pending' AND attempts >= 0;
 -- Rescue of expired leases.
 CREATE INDEX tasks_lease ON tasks (lease_until) WHERE state = 'running';
 -- Retention: finished tasks of a queue by age.

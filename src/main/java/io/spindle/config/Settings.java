@@ -86,7 +86,7 @@ public record Settings(Server server, Db db, Shutdown shutdown, Health health, D
 
     /** Group commit of enqueues, and the bound on long-polling requests. */
     public record Enqueue(int writers, int backlog, int maxWaiters) {
-        public static final Enqueue DEFAULTS = new Enqueue(2, 10_000, 10_000);
+        public static final Enqueue DEFAULTS = new Enqueue(4, 10_000, 10_000);
     }
 
     /**

@@ -102,7 +102,7 @@ public final class SettingsLoader {
                 duration("dispatch.backend-cooldown", Duration.ofSeconds(10), Duration.ZERO, Duration.ofHours(1)),
                 duration("retention.sweep-interval", Duration.ofMinutes(1), Duration.ofSeconds(1), Duration.ofDays(1)));
         var enqueue = new Settings.Enqueue(
-                integer("enqueue.writers", 2, 1, 64),
+                integer("enqueue.writers", 4, 1, 64),
                 integer("enqueue.backlog", 10_000, 1, 1_000_000),
                 integer("tasks.max-waiters", 10_000, 1, 1_000_000));
         return new Settings(server, db, shutdown, health, dispatch, enqueue, security(server), clientLimits(), bus());

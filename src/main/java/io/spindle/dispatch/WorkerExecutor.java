@@ -24,15 +24,22 @@ import io.spindle.task.Task;
 
 /**
  * Runs claimed tasks, each on a virtual thread of its own, bounded by a global {@link Semaphore}
- * ({@code worker.max-concurrent}) and by each queue's {@code maxConcurrent}. A queue's rate is waited for on
- * the task's virtual thread. Results go to the {@link CompletionWriter}; on shutdown, tasks still running at
- * the deadline are interrupted and handed back to pending without counting the attempt.
+ * ({@code worker.max-concurrent}) and by each queue's {@code maxConcurrent}. The dispatcher may claim ahead:
+ * up to as many tasks again as there are workers wait for a permit on their own virtual threads, so the next
+ * claim overlaps the running deliveries instead of following them. A queue's rate is waited for on the
+ * task's virtual thread. Results go to the {@link CompletionWriter}; on shutdown, tasks still waiting are
+ * handed back at once, and tasks still running at the deadline are interrupted and handed back too, in both
+ * cases to pending without counting the attempt.
  */
 public final class WorkerExecutor implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(WorkerExecutor.class.getName());
 
     private final int maxConcurrent;
+    private final int maxClaimed;
     private final Semaphore permits;
+    private final AtomicInteger claimed = new AtomicInteger();
+    private final Map<Long, Thread> waiting = new ConcurrentHashMap<>();
+    private volatile boolean draining;
     private final Map<Long, Thread> running = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> runningByQueue = new ConcurrentHashMap<>();
     private final ConcurrentLinkedQueue<DispatchStore.Attempt> interrupted = new ConcurrentLinkedQueue<>();
@@ -54,6 +61,7 @@ public final class WorkerExecutor implements AutoCloseable {
                           TaskMetrics metrics,
                           Runnable slotFreed) {
         this.maxConcurrent = maxConcurrent;
+        this.maxClaimed = 2 * maxConcurrent;
         this.permits = new Semaphore(maxConcurrent);
         this.handlers = handlers;
         this.limiters = limiters;
@@ -65,31 +73,39 @@ public final class WorkerExecutor implements AutoCloseable {
         metrics.busyWorkers(this::busy);
     }
 
-    /** Workers free now. Only the dispatcher starts tasks, so this many {@link #start} calls will not wait. */
+    /** How many more tasks the dispatcher may claim now: free workers plus room to wait for one. */
     public int free() {
-        return permits.availablePermits();
+        return draining ? 0 : maxClaimed - claimed.get();
     }
 
     public int busy() {
         return maxConcurrent - permits.availablePermits();
     }
 
-    /** Tasks of {@code queue} running on this instance. */
+    /** Tasks of {@code queue} claimed by this instance and not finished (running or about to). */
     public int running(String queue) {
         AtomicInteger count = runningByQueue.get(queue);
         return count == null ? 0 : count.get();
     }
 
     public void start(Task task, Queue queue) {
-        permits.acquireUninterruptibly();
+        claimed.incrementAndGet();
         runningByQueue.computeIfAbsent(queue.name(), q -> new AtomicInteger()).incrementAndGet();
         Thread thread = Thread.ofVirtual().name("task-" + task.id()).unstarted(() -> run(task, queue));
-        running.put(task.id(), thread);
+        waiting.put(task.id(), thread);
         thread.start();
     }
 
     private void run(Task task, Queue queue) {
+        boolean permitted = false;
         try {
+            permits.acquire();
+            permitted = true;
+            if (draining) {
+                throw new InterruptedException("shutting down before the task started");
+            }
+            running.put(task.id(), Thread.currentThread());
+            waiting.remove(task.id());
             limiters.acquire(queue);
             long start = System.nanoTime();
             Outcome outcome;
@@ -104,9 +120,13 @@ public final class WorkerExecutor implements AutoCloseable {
         } catch (InterruptedException e) {
             interrupted.add(new DispatchStore.Attempt(task.id(), task.attempts()));
         } finally {
+            waiting.remove(task.id());
             running.remove(task.id());
             runningByQueue.get(queue.name()).decrementAndGet();
-            permits.release();
+            if (permitted) {
+                permits.release();
+            }
+            claimed.decrementAndGet();
             slotFreed.run();
         }
     }
@@ -122,9 +142,14 @@ public final class WorkerExecutor implements AutoCloseable {
         };
     }
 
-    /** Sets when running tasks stop being waited for; called when shutdown begins. */
+    /**
+     * Shutdown begins: running tasks are waited for until {@code deadline}; tasks still waiting for a worker
+     * are interrupted now, to be handed back.
+     */
     public void drainUntil(Instant deadline) {
         drainDeadline = deadline;
+        draining = true;
+        waiting.values().forEach(Thread::interrupt);
     }
 
     /**
@@ -134,10 +159,13 @@ public final class WorkerExecutor implements AutoCloseable {
     @Override
     public void close() throws InterruptedException {
         Instant deadline = drainDeadline == null ? Instant.now() : drainDeadline;
+        draining = true;
+        waiting.values().forEach(Thread::interrupt);
         while (!running.isEmpty() && Instant.now().isBefore(deadline)) {
             Thread.sleep(20);
         }
         List<Thread> left = new ArrayList<>(running.values());
+        left.addAll(waiting.values());
         if (!left.isEmpty()) {
             LOG.info(() -> "interrupting " + left.size() + " tasks still running at the shutdown deadline");
             left.forEach(Thread::interrupt);

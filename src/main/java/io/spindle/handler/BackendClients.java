@@ -6,6 +6,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 import io.helidon.common.socket.SocketOptions;
+import io.helidon.webclient.api.Proxy;
 import io.helidon.webclient.api.WebClient;
 
 /**
@@ -70,6 +71,7 @@ final class BackendClients implements AutoCloseable {
                 .keepAlive(true)
                 // without it a request written in two parts waits for the backend's delayed ACK
                 .socketOptions(SocketOptions.builder().tcpNoDelay(true).build())
+                .proxy(Proxy.noProxy()) // backends are addressed directly; no proxy lookup per request
                 .followRedirects(false)
                 .sendExpectContinue(false)
                 .build();

@@ -53,7 +53,7 @@ public final class DispatchStore {
             )
             SELECT c.*, n.next_run_at, n.db_now
             FROM (SELECT min(run_at) AS next_run_at, now() AS db_now
-                  FROM tasks WHERE state = 'pending' AND run_at > now()) n
+                  FROM tasks WHERE state = 'pending' AND attempts >= 0 AND run_at > now()) n
             LEFT JOIN claimed c ON true
             """.formatted(TaskRows.columns("t."));
 
