@@ -8,7 +8,7 @@
 # Client and server share the machine; compare only figures from one run.
 #
 # Usage: mvn -B package -DskipTests && bash bench/events/events.sh
-# Environment: SCENARIOS ("latency fanout"), HEAP (512m), SUBSCRIBERS (1000), RATE (1000), SECONDS (20), FANOUT_SUBSCRIBERS (100),
+# Environment: SCENARIOS ("latency fanout"), HEAP (512m), SUBSCRIBERS (1000), RATE (1000), MEASURE_SECONDS (20), FANOUT_SUBSCRIBERS (100),
 #   RATES (1000,2000,5000,10000,20000,40000), FANOUT_SECONDS (10), JAR (target/spindle.jar),
 #   PGHOST (127.0.0.1), PGPORT (5432), PGUSER (postgres), PGPASSWORD, SPINDLE_JAVA_OPTS (extra JVM options for
 #   Spindle). Spindle inherits the environment, so its settings can be given the usual way (e.g.
@@ -21,7 +21,7 @@ ROOT=$(pwd)
 HEAP=${HEAP:-512m}
 SUBSCRIBERS=${SUBSCRIBERS:-1000}
 RATE=${RATE:-1000}
-SECONDS_MEASURED=${SECONDS:-20}
+SECONDS_MEASURED=${MEASURE_SECONDS:-20}
 FANOUT_SUBSCRIBERS=${FANOUT_SUBSCRIBERS:-100}
 RATES=${RATES:-1000,2000,5000,10000,20000,40000}
 FANOUT_SECONDS=${FANOUT_SECONDS:-10}
