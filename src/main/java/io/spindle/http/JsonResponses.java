@@ -12,8 +12,13 @@ final class JsonResponses {
     }
 
     static void send(ServerResponse res, Status status, Object body) {
+        sendBytes(res, status, Json.write(body));
+    }
+
+    /** A body already written as JSON. */
+    static void sendBytes(ServerResponse res, Status status, byte[] json) {
         res.status(status);
         res.header(HeaderNames.CONTENT_TYPE, "application/json");
-        res.send(Json.write(body));
+        res.send(json);
     }
 }

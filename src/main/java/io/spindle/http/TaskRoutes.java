@@ -8,7 +8,6 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRules;
@@ -77,7 +76,8 @@ public final class TaskRoutes implements HttpService {
         if (enqueued.created()) {
             res.header(HeaderNames.LOCATION, location(enqueued.task()));
         }
-        JsonResponses.send(res, enqueued.created() ? Status.CREATED_201 : Status.OK_200, TaskJson.of(enqueued.task()));
+        JsonResponses.sendBytes(res, enqueued.created() ? Status.CREATED_201 : Status.OK_200,
+                                TaskJson.one(enqueued.task()));
     }
 
     private void enqueueBatch(ServerRequest req, ServerResponse res) {
@@ -85,10 +85,8 @@ public final class TaskRoutes implements HttpService {
         List<NewTask> batch = EnqueueRequest.batch(queue, RequestBodies.json(req), clock);
         RequestCharge.of(req).ifPresent(charge -> charge.batch(batch.size()));
         List<Enqueued> enqueued = committer.enqueueAll(batch);
-        ObjectNode body = Json.mapper().createObjectNode();
-        var items = body.putArray("items");
-        enqueued.forEach(e -> items.add(TaskJson.of(e.task())));
-        JsonResponses.send(res, Status.CREATED_201, body);
+        JsonResponses.sendBytes(res, Status.CREATED_201,
+                                TaskJson.items(enqueued.stream().map(Enqueued::task).toList(), Optional.empty()));
     }
 
     private void get(ServerRequest req, ServerResponse res) throws InterruptedException {
@@ -96,7 +94,7 @@ public final class TaskRoutes implements HttpService {
         long id = taskId(req, queue);
         Duration wait = waitParameter(req);
         Task task = waiters.await(id, wait, () -> tasks.find(queue, id).orElseThrow(() -> TaskStore.notFound(queue, id)));
-        JsonResponses.send(res, Status.OK_200, TaskJson.of(task));
+        JsonResponses.sendBytes(res, Status.OK_200, TaskJson.one(task));
     }
 
     private void list(ServerRequest req, ServerResponse res) {
@@ -109,18 +107,15 @@ public final class TaskRoutes implements HttpService {
             throw QueueStore.notFound(queue);
         }
         TaskStore.Page page = tasks.list(queue, state, limit, before);
-        ObjectNode body = Json.mapper().createObjectNode();
-        var items = body.putArray("items");
-        page.tasks().forEach(t -> items.add(TaskJson.of(t)));
-        body.put("nextCursor", page.nextBefore().map(TaskRoutes::encodeCursor).orElse(null));
-        JsonResponses.send(res, Status.OK_200, body);
+        JsonResponses.sendBytes(res, Status.OK_200,
+                                TaskJson.items(page.tasks(), Optional.of(page.nextBefore().map(TaskRoutes::encodeCursor))));
     }
 
     private void cancel(ServerRequest req, ServerResponse res) {
         String queue = queueName(req);
         Task task = tasks.cancel(queue, taskId(req, queue));
         events.emit(TaskEvent.CANCELLED, task);
-        JsonResponses.send(res, Status.OK_200, TaskJson.of(task));
+        JsonResponses.sendBytes(res, Status.OK_200, TaskJson.one(task));
     }
 
     private void retry(ServerRequest req, ServerResponse res) {
@@ -128,7 +123,7 @@ public final class TaskRoutes implements HttpService {
         Task task = tasks.retry(queue, taskId(req, queue));
         committer.announce(task.queue());
         events.emit(TaskEvent.RETRYING, task);
-        JsonResponses.send(res, Status.OK_200, TaskJson.of(task));
+        JsonResponses.sendBytes(res, Status.OK_200, TaskJson.one(task));
     }
 
     private static String queueName(ServerRequest req) {
