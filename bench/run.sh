@@ -16,6 +16,9 @@
 #       (maxConcurrent 256), resume, time until the queue's stats show all succeeded: tasks/s; Spindle's RSS
 #       right after; then a steady state: 2,000 enqueues/s into a running queue for 10 s: enqueue-to-delivery
 #       p50/p99 (request start to the sink's receipt);
+#   (c-topic) the same drain (unmeasured warm-up drain, then 20,000 tasks into a paused queue, resume, time until
+#       all succeeded) through a `topic` handler publishing to `bench.nobody`, a topic nobody subscribes to (an
+#       in-process no-op publish): tasks/s against pgbench's claim+complete, target >= 0.75x; main launch only;
 #   (d) idle wake-up: 50 single enqueues 100 ms apart, request start to the sink's receipt: median, max.
 #   The extra worker.max-concurrent values run only (c)'s drain. Each phase has a queue of its own, paused
 #   once the phase is over.
@@ -296,7 +299,7 @@ stop_spindle() {
 # Heaps alternate for each worker setting, so the two columns are measured minutes, not a whole pass, apart.
 first=1
 for workers in "${WORKER_LIST[@]}"; do
-    if [ "$first" = 1 ]; then phases=enqueue,batch,drain,steady,wakeup; else phases=drain; fi
+    if [ "$first" = 1 ]; then phases=enqueue,batch,drain,drain-topic,steady,wakeup; else phases=drain; fi
     first=0
     for heap in "${HEAP_LIST[@]}"; do
         name=spindle-h$heap-w$workers

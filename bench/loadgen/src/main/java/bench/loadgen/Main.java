@@ -11,7 +11,7 @@ import java.util.Map;
 /**
  * Entry point of the throughput benchmark's Java side (bench/run.sh drives it):
  * <pre>
- *   run     --target http://127.0.0.1:PORT --pid SPINDLE_PID --db DATABASE --phases enqueue,batch,drain,steady,wakeup
+ *   run     --target http://127.0.0.1:PORT --pid SPINDLE_PID --db DATABASE --phases enqueue,batch,drain,drain-topic,steady,wakeup
  *           --out FILE [tunables]          measure a running Spindle (the sink runs in this process)
  *   profile --db DATABASE --seconds N [--delay S] --label L --out FILE
  *                                          CPU and PostgreSQL waits for N seconds (beside pgbench)

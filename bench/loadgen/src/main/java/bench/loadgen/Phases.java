@@ -26,6 +26,8 @@ import java.util.stream.Collectors;
  *     <li>{@code batch}: the same with 100 tasks per POST to /tasks/batch;</li>
  *     <li>{@code drain}: 20,000 tasks pre-enqueued into a paused queue, then resume; time until the queue's
  *         stats say all succeeded (polled every 100 ms, every 20 ms for the last 10 %);</li>
+ *     <li>{@code drain-topic}: the same drain through a {@code topic} handler to a topic nobody subscribes to (an
+ *         in-process no-op publish): Spindle's own dispatch cost without the http delivery;</li>
  *     <li>{@code steady}: open loop at a fixed rate into a running queue: enqueue-to-delivery latency (request
  *         start to the sink's receipt, both on this process's clock);</li>
  *     <li>{@code wakeup}: one task at a time into an idle service, 100 ms apart: request start to receipt.</li>
@@ -74,6 +76,7 @@ final class Phases {
                         case "enqueue" -> phases.enqueue();
                         case "batch" -> phases.batch();
                         case "drain" -> phases.drain();
+                        case "drain-topic" -> phases.drainTopic();
                         case "steady" -> phases.steady();
                         case "wakeup" -> phases.wakeup();
                         default -> throw new IllegalArgumentException("unknown phase " + phase);
@@ -124,7 +127,17 @@ final class Phases {
 
     /** Creates (or replaces) an http queue whose backend is the sink. */
     private void createQueue(String name, boolean paused, int maxConcurrent) throws IOException {
-        String body = "{\"handler\":{\"type\":\"http\",\"backends\":[\"" + sink.url() + "\"],\"timeout\":\"PT30S\"},"
+        createQueue(name, paused, maxConcurrent, httpHandler());
+    }
+
+    /** The http handler delivering to the sink. */
+    private String httpHandler() {
+        return "{\"type\":\"http\",\"backends\":[\"" + sink.url() + "\"],\"timeout\":\"PT30S\"}";
+    }
+
+    /** Creates (or replaces) a queue with the given handler (JSON). */
+    private void createQueue(String name, boolean paused, int maxConcurrent, String handler) throws IOException {
+        String body = "{\"handler\":" + handler + ","
                       + "\"maxConcurrent\":" + maxConcurrent + ",\"paused\":" + paused + "}";
         byte[] b = body.getBytes(StandardCharsets.UTF_8);
         int status = adminExchange(HttpConn.head("PUT", "/v1/queues/" + name, hostPort, b.length), b);
@@ -486,18 +499,36 @@ final class Phases {
     }
 
     private Map<String, String> drain() throws Exception {
+        return drain("drain", "(c) drain", "http", httpHandler(), "bench_drain", "bench_drain_warmup");
+    }
+
+    /**
+     * (c-topic): the drain through a {@code topic} handler publishing to a topic nobody subscribes to (an
+     * in-process no-op publish), so no http delivery: Spindle's claim, dispatch and completion alone.
+     */
+    private Map<String, String> drainTopic() throws Exception {
+        return drain("drain_topic", "(c-topic) drain", "topic",
+                     "{\"type\":\"topic\",\"topic\":\"bench.nobody\"}",
+                     "bench_drain_topic", "bench_drain_topic_warmup");
+    }
+
+    /**
+     * A drain: {@code key} is the prefix of its figures (and its profiler window), {@code handlerType} "http"
+     * (delivered to the sink, whose receipts are measured too) or another handler type (no receipts).
+     */
+    private Map<String, String> drain(String key, String title, String handlerType, String handler, String queue,
+                                      String warm) throws Exception {
         int total = intOpt("drain-tasks", 20_000) / 100 * 100;
         int maxConcurrent = intOpt("queue-max-concurrent", 256);
         double timeout = doubleOpt("drain-timeout", 180);
         int warmupTasks = intOpt("drain-warmup-tasks", 10_000) / 100 * 100;
-        String queue = "bench_drain";
+        boolean http = handlerType.equals("http");
         Map<String, String> kv = new LinkedHashMap<>();
         if (warmupTasks > 0) {
             // an unmeasured drain first, so the measured one runs on compiled code (the enqueue phases do not
             // exercise dispatch and delivery)
-            log("[" + label + "] (c) drain warm-up: " + warmupTasks + " tasks, unmeasured");
-            String warm = "bench_drain_warmup";
-            createQueue(warm, true, maxConcurrent);
+            log("[" + label + "] " + title + " warm-up: " + warmupTasks + " tasks, unmeasured");
+            createQueue(warm, true, maxConcurrent, handler);
             Errors warmErrors = preEnqueue(warm, warmupTasks);
             long w0 = System.nanoTime();
             post("/v1/queues/" + warm + "/resume", 200);
@@ -507,13 +538,13 @@ final class Phases {
                 Thread.sleep(50);
                 ws = stats(warm);
             }
-            kv.put("drain.warmup_tasks_per_s", f0(warmupTasks / ((System.nanoTime() - w0) / 1e9)));
-            kv.put("drain.warmup_errors", warmErrors.summary());
+            kv.put(key + ".warmup_tasks_per_s", f0(warmupTasks / ((System.nanoTime() - w0) / 1e9)));
+            kv.put(key + ".warmup_errors", warmErrors.summary());
             post("/v1/queues/" + warm + "/pause", 200);
         }
-        log("[" + label + "] (c) drain: " + total + " tasks pre-enqueued into a paused http queue (maxConcurrent "
-            + maxConcurrent + "), then resume");
-        createQueue(queue, true, maxConcurrent);
+        log("[" + label + "] " + title + ": " + total + " tasks pre-enqueued into a paused " + handlerType
+            + " queue (maxConcurrent " + maxConcurrent + "), then resume");
+        createQueue(queue, true, maxConcurrent, handler);
         Errors enqueueErrors = preEnqueue(queue, total);
         long[] s = stats(queue);
         if (s[0] != total) {
@@ -525,7 +556,7 @@ final class Phases {
         Errors errors = new Errors();
         double claims0 = metric("spindle_dispatch_claim_batch_tasks_count", null);
         double claimed0 = metric("spindle_dispatch_claim_batch_tasks_sum", null);
-        profiler.begin("drain");
+        profiler.begin(key);
         long t0 = System.nanoTime();
         post("/v1/queues/" + queue + "/resume", 200);
         long deadline = t0 + (long) (timeout * 1e9);
@@ -565,49 +596,58 @@ final class Phases {
             last = Math.max(last, t);
             first = Math.min(first, t);
         }
-        kv.put("drain.tasks", Integer.toString(total));
-        kv.put("drain.queue_max_concurrent", Integer.toString(maxConcurrent));
+        kv.put(key + ".tasks", Integer.toString(total));
+        kv.put(key + ".queue_max_concurrent", Integer.toString(maxConcurrent));
         if (done < 0) {
             // bounded: report the rate so far, marked
-            kv.put("drain.tasks_per_s", f0((s[2] + s[3]) / timeout));
-            kv.put("drain.timed_out", "after " + f0(timeout) + " s with " + (s[2] + s[3]) + " of " + total
+            kv.put(key + ".tasks_per_s", f0((s[2] + s[3]) / timeout));
+            kv.put(key + ".timed_out", "after " + f0(timeout) + " s with " + (s[2] + s[3]) + " of " + total
                                       + " finished (the rate is over those)");
-            log("    drain did not finish within " + timeout + " s");
+            log("    " + key + " did not finish within " + timeout + " s");
         } else {
             double seconds = (done - t0) / 1e9;
-            kv.put("drain.seconds", f2(seconds));
-            kv.put("drain.tasks_per_s", f0(total / seconds));
+            kv.put(key + ".seconds", f2(seconds));
+            kv.put(key + ".tasks_per_s", f0(total / seconds));
         }
-        kv.put("drain.succeeded", Long.toString(s[2]));
-        kv.put("drain.failed", Long.toString(s[3]));
-        kv.put("drain.pending_left", Long.toString(s[0]));
-        kv.put("drain.running_left", Long.toString(s[1]));
-        kv.put("drain.delivered_distinct", Integer.toString(arrivals.size()));
-        kv.put("drain.delivered_repeats", Long.toString(sink.repeats.get()));
-        if (!arrivals.isEmpty()) {
-            kv.put("drain.first_delivery_ms", f1(Samples.ms(first - t0)));
-            kv.put("drain.last_delivery_ms", f1(Samples.ms(last - t0)));
-            kv.put("drain.delivery_tasks_per_s", f0(arrivals.size() / ((last - t0) / 1e9)));
+        kv.put(key + ".succeeded", Long.toString(s[2]));
+        kv.put(key + ".failed", Long.toString(s[3]));
+        kv.put(key + ".pending_left", Long.toString(s[0]));
+        kv.put(key + ".running_left", Long.toString(s[1]));
+        if (http) { // the sink's receipts (a topic handler delivers nothing to it)
+            kv.put(key + ".delivered_distinct", Integer.toString(arrivals.size()));
+            kv.put(key + ".delivered_repeats", Long.toString(sink.repeats.get()));
+            if (!arrivals.isEmpty()) {
+                kv.put(key + ".first_delivery_ms", f1(Samples.ms(first - t0)));
+                kv.put(key + ".last_delivery_ms", f1(Samples.ms(last - t0)));
+                kv.put(key + ".delivery_tasks_per_s", f0(arrivals.size() / ((last - t0) / 1e9)));
+            }
+            kv.put(key + ".resume_to_delivery_p50_ms", f1(Samples.ms(fromResume.quantile(0.5))));
+            kv.put(key + ".resume_to_delivery_p99_ms", f1(Samples.ms(fromResume.quantile(0.99))));
+            kv.put(key + ".sink_connections", Long.toString(sink.connections.get()));
+        } else {
+            kv.put(key + ".handler", handler);
         }
-        kv.put("drain.resume_to_delivery_p50_ms", f1(Samples.ms(fromResume.quantile(0.5))));
-        kv.put("drain.resume_to_delivery_p99_ms", f1(Samples.ms(fromResume.quantile(0.99))));
-        kv.put("drain.sink_connections", Long.toString(sink.connections.get()));
         if (!Double.isNaN(claims) && claims > 0) {
             // Spindle's own meters: claim statements and tasks per claim; time in the http handler per attempt
-            kv.put("drain.claim_statements", f0(claims));
-            kv.put("drain.tasks_per_claim", f1(claimed / claims));
+            kv.put(key + ".claim_statements", f0(claims));
+            kv.put(key + ".tasks_per_claim", f1(claimed / claims));
         }
         if (!Double.isNaN(handlerCount) && handlerCount > 0) {
-            kv.put("drain.handler_mean_ms", f2(handlerSum / handlerCount * 1000));
+            kv.put(key + ".handler_mean_ms", f2(handlerSum / handlerCount * 1000));
         }
-        kv.put("drain.stats_polls", Long.toString(polls));
-        kv.put("drain.errors", enqueueErrors.total() + errors.total() == 0 ? "none"
+        kv.put(key + ".stats_polls", Long.toString(polls));
+        kv.put(key + ".errors", enqueueErrors.total() + errors.total() == 0 ? "none"
                 : "pre-enqueue: " + enqueueErrors.summary() + "; polls: " + errors.summary());
-        kv.put("rss_after_drain_mb", rss);
-        kv.put("rss_peak_mb", hwm);
-        kv.put("profile.drain", profile);
-        kv.put("window.drain", profiler.lastWindow);
-        kv.put("noise.drain", String.format("%.0f", profiler.lastOtherCpu));
+        if (http) {
+            kv.put("rss_after_drain_mb", rss);
+            kv.put("rss_peak_mb", hwm);
+        } else {
+            kv.put(key + ".rss_after_mb", rss);
+            kv.put(key + ".rss_peak_mb", hwm);
+        }
+        kv.put("profile." + key, profile);
+        kv.put("window." + key, profiler.lastWindow);
+        kv.put("noise." + key, String.format("%.0f", profiler.lastOtherCpu));
         return kv;
     }
 

@@ -118,7 +118,9 @@ final class Report {
             verdicts.add("heap " + (values.get(1) >= 0.9 * values.get(0) ? "ok" : "MISS"));
             heapTarget = "; " + heaps.get(1) + " ≥ −10 %";
         }
-        cells.add(String.format("≥ %.1f×", target) + heapTarget);
+        // one decimal as before (≥ 1.0×, ≥ 0.5×), two when the target needs them (≥ 0.75×)
+        cells.add((Math.abs(target * 10 - Math.rint(target * 10)) < 1e-9 ? String.format("≥ %.1f×", target)
+                : String.format("≥ %.2f×", target)) + heapTarget);
         cells.add(String.join(", ", verdicts));
         row(cells.toArray(String[]::new));
     }
@@ -194,6 +196,11 @@ final class Report {
                 "drain.resume_to_delivery_p50_ms", "drain.resume_to_delivery_p99_ms", "", null, "", null, null);
         latency("(c) steady " + p.getOrDefault("steady.rate_target", "2000") + "/s: enqueue → delivery p50 / p99",
                 primary, "steady.p50_ms", "steady.p99_ms", "(%,.0f/s sent)", "steady.rate_achieved", "", null, null);
+        String topicTasks = p.getOrDefault("drain_topic.tasks", drainTasks);
+        throughput("(c-topic) drain " + String.format("%,d", Integer.parseInt(topicTasks)) + " through a topic handler"
+                   + " (no subscriber), worker.max-concurrent=" + primary + ": tasks/s", "drain_topic.tasks_per_s",
+                   primary, num(pg, "pg.claim.tasks_per_s"),
+                   "tasks/s, claim 100 + complete, " + pg.getOrDefault("pg.claim.clients", "8") + " clients", 0.75);
         latency("(d) idle wake-up: enqueue → delivery median / max", primary, "wakeup.median_ms", "wakeup.max_ms", "",
                 null, "≤ 2 ms / ≤ 10 ms", 2.0, 10.0);
         List<String> rssCells = new ArrayList<>(List.of("RSS after the drain (max-concurrent=" + primary + ")"));
@@ -256,6 +263,19 @@ final class Report {
                           + (kv.containsKey("drain.handler_mean_ms") ? ", http handler " + kv.get("drain.handler_mean_ms")
                                   + " ms per attempt on average" : "") + ", errors "
                           + kv.get("drain.errors") + (kv.containsKey("drain.timed_out") ? ", TIMED OUT " + kv.get("drain.timed_out") : ""));
+            }
+            if (kv.containsKey("drain_topic.tasks")) {
+                parts.add("topic drain " + kv.get("drain_topic.succeeded") + "/" + kv.get("drain_topic.tasks") + " succeeded, "
+                          + kv.get("drain_topic.failed") + " failed"
+                          + (kv.containsKey("drain_topic.warmup_tasks_per_s") ? ", unmeasured warm-up drain "
+                                  + kv.get("drain_topic.warmup_tasks_per_s") + " tasks/s" : "")
+                          + (kv.containsKey("drain_topic.claim_statements") ? ", " + kv.get("drain_topic.claim_statements")
+                                  + " claims of " + kv.get("drain_topic.tasks_per_claim") + " tasks on average" : "")
+                          + (kv.containsKey("drain_topic.handler_mean_ms") ? ", topic handler "
+                                  + kv.get("drain_topic.handler_mean_ms") + " ms per attempt on average" : "")
+                          + ", RSS after " + kv.getOrDefault("drain_topic.rss_after_mb", "?") + " MB, errors "
+                          + kv.get("drain_topic.errors")
+                          + (kv.containsKey("drain_topic.timed_out") ? ", TIMED OUT " + kv.get("drain_topic.timed_out") : ""));
             }
             if (kv.containsKey("steady.errors")) {
                 parts.add("steady " + kv.get("steady.succeeded") + "/" + kv.get("steady.acked_total") + " succeeded, "
