@@ -192,12 +192,13 @@ public final class EnqueueCommitter implements AutoCloseable {
             }
         }
         if (!queues.isEmpty()) {
-            committedTo.accept(queues);
-            notifier.send(Notifications.WAKE, queues);
+            // created events first: once the dispatcher is rung, the tasks' started events can follow at once
             results.stream().flatMap(Optional::stream).filter(Enqueued::created).forEach(e -> {
                 metrics.enqueued(e.task().queue(), 1);
                 events.emit(TaskEvent.CREATED, e.task());
             });
+            committedTo.accept(queues);
+            notifier.send(Notifications.WAKE, queues);
         }
         return results;
     }
