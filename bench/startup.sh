@@ -22,32 +22,8 @@ READY_TIMEOUT_S=120
 
 die() { echo "startup.sh: $*" >&2; exit 1; }
 
-# --- a JDK >= 21, newest first ---------------------------------------------------------------------
-java_major() {
-    local version
-    version=$("$1" -version 2>&1 | sed -n 's/.* version "\([^"]*\)".*/\1/p' | head -n 1) || true
-    case "$version" in
-        1.*) echo "${version#1.}" | cut -d. -f1 ;;
-        ?*) echo "$version" | cut -d. -f1 | cut -d- -f1 | cut -d+ -f1 ;;
-    esac
-}
-find_java_home() {
-    local best="" best_major=0 candidate major
-    local candidates=()
-    [ -n "${JAVA_HOME:-}" ] && candidates+=("$JAVA_HOME")
-    if [ -d /usr/lib/jvm ]; then
-        while IFS= read -r candidate; do candidates+=("$candidate"); done \
-            < <(find /usr/lib/jvm -mindepth 1 -maxdepth 1 \( -type d -o -type l \) | sort -V -r)
-    fi
-    for candidate in "${candidates[@]}"; do
-        [ -x "$candidate/bin/javac" ] || continue
-        major=$(java_major "$candidate/bin/java")
-        if [ -n "$major" ] && [ "$major" -gt "$best_major" ]; then best=$(readlink -f "$candidate"); best_major=$major; fi
-    done
-    [ "$best_major" -ge 21 ] && echo "$best"
-}
-JAVA_HOME=$(find_java_home) || die "no JDK 21 or newer found under JAVA_HOME or /usr/lib/jvm"
-export JAVA_HOME PATH="$JAVA_HOME/bin:$PATH"
+source "$ROOT/bench/lib.sh"
+use_newest_jdk
 
 command -v curl >/dev/null || die "curl is required"
 command -v psql >/dev/null || die "psql is required (to create the benchmark database)"
@@ -75,18 +51,6 @@ trap cleanup EXIT
 psql -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE $DB" >/dev/null \
     || die "cannot create database $DB on $PGHOST:$PGPORT as $PGUSER"
 DB_URL="jdbc:postgresql://$PGHOST:$PGPORT/$DB"
-
-# A TCP port nothing listens on.
-free_port() {
-    local port
-    while true; do
-        port=$((20000 + RANDOM % 40000))
-        if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-            echo "$port"
-            return
-        fi
-    done
-}
 
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 

@@ -33,26 +33,9 @@ export PGHOST PGPORT PGUSER
 
 die() { echo "events.sh: $*" >&2; exit 1; }
 
-# A JDK >= 21, newest first (the load generator runs with the source launcher).
-find_java_home() {
-    local best="" best_major=0 candidate major version
-    local candidates=()
-    [ -n "${JAVA_HOME:-}" ] && candidates+=("$JAVA_HOME")
-    if [ -d /usr/lib/jvm ]; then
-        while IFS= read -r candidate; do candidates+=("$candidate"); done \
-            < <(find /usr/lib/jvm -mindepth 1 -maxdepth 1 \( -type d -o -type l \) | sort -V -r)
-    fi
-    for candidate in "${candidates[@]}"; do
-        [ -x "$candidate/bin/javac" ] || continue
-        version=$("$candidate/bin/java" -version 2>&1 | sed -n 's/.* version "\([^"]*\)".*/\1/p' | head -n 1)
-        major=${version%%.*}
-        major=${major%%-*}
-        if [ -n "$major" ] && [ "$major" -gt "$best_major" ] 2>/dev/null; then best=$(readlink -f "$candidate"); best_major=$major; fi
-    done
-    [ "$best_major" -ge 21 ] && echo "$best"
-}
-JAVA_HOME=$(find_java_home) || die "no JDK 21 or newer found under JAVA_HOME or /usr/lib/jvm"
-export JAVA_HOME PATH="$JAVA_HOME/bin:$PATH"
+# the load generator runs with the source launcher: a JDK >= 21
+source "$ROOT/bench/lib.sh"
+use_newest_jdk
 command -v curl >/dev/null || die "curl is required"
 command -v psql >/dev/null || die "psql is required (to create the benchmark database)"
 [ -f "$JAR" ] || die "$JAR is missing; run: mvn -B package -DskipTests"
@@ -72,17 +55,6 @@ cleanup() {
 trap cleanup EXIT
 psql -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE $DB" >/dev/null || die "cannot create database $DB"
 
-# A TCP port nothing listens on.
-free_port() {
-    local port
-    while true; do
-        port=$((20000 + RANDOM % 40000))
-        if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-            echo "$port"
-            return
-        fi
-    done
-}
 PORT=$(free_port)
 WORKDIR=$(mktemp -d)
 # one client address opens all the streams: lift the per-client stream limit (ratelimit.clients.max-streams)
