@@ -37,25 +37,18 @@ final class BusStore {
      * serialises commits across the database.
      */
     void send(List<String> payloads, List<Stored> large) {
-        try (Connection c = database.connection()) {
-            if (large.isEmpty()) {
+        if (large.isEmpty()) {
+            try (Connection c = database.connection()) {
                 notify(c, payloads);
-                return;
+            } catch (SQLException e) {
+                throw Database.failure(e);
             }
-            c.setAutoCommit(false);
-            try {
-                insertLarge(c, large);
-                notify(c, payloads);
-                c.commit();
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            } finally {
-                c.setAutoCommit(true);
-            }
-        } catch (SQLException e) {
-            throw Database.failure(e);
+            return;
         }
+        database.inTransaction(c -> {
+            insertLarge(c, large);
+            notify(c, payloads);
+        });
     }
 
     /** The stored events with these ids that still exist. */
@@ -79,30 +72,19 @@ final class BusStore {
 
     /** Records the topics this instance wants until {@code ttl} from now, and tells the others. */
     void saveInterest(String instance, Set<String> topics, Duration ttl, String announcement) {
-        try (Connection c = database.connection()) {
-            c.setAutoCommit(false);
-            try {
-                try (PreparedStatement st = c.prepareStatement("""
-                        INSERT INTO bus_interest (instance, topics, expires_at)
-                        VALUES (?, ?, now() + make_interval(secs => ?))
-                        ON CONFLICT (instance) DO UPDATE SET topics = excluded.topics, expires_at = excluded.expires_at
-                        """)) {
-                    st.setString(1, instance);
-                    st.setArray(2, c.createArrayOf("text", topics.toArray()));
-                    st.setDouble(3, ttl.toMillis() / 1000.0);
-                    st.executeUpdate();
-                }
-                notify(c, List.of(announcement));
-                c.commit();
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            } finally {
-                c.setAutoCommit(true);
+        database.inTransaction(c -> {
+            try (PreparedStatement st = c.prepareStatement("""
+                    INSERT INTO bus_interest (instance, topics, expires_at)
+                    VALUES (?, ?, now() + make_interval(secs => ?))
+                    ON CONFLICT (instance) DO UPDATE SET topics = excluded.topics, expires_at = excluded.expires_at
+                    """)) {
+                st.setString(1, instance);
+                st.setArray(2, c.createArrayOf("text", topics.toArray()));
+                st.setDouble(3, ttl.toMillis() / 1000.0);
+                st.executeUpdate();
             }
-        } catch (SQLException e) {
-            throw Database.failure(e);
-        }
+            notify(c, List.of(announcement));
+        });
     }
 
     /**
@@ -125,24 +107,13 @@ final class BusStore {
 
     /** Withdraws this instance's interest and tells the others. */
     void deleteInterest(String instance, String announcement) {
-        try (Connection c = database.connection()) {
-            c.setAutoCommit(false);
-            try {
-                try (PreparedStatement st = c.prepareStatement("DELETE FROM bus_interest WHERE instance = ?")) {
-                    st.setString(1, instance);
-                    st.executeUpdate();
-                }
-                notify(c, List.of(announcement));
-                c.commit();
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            } finally {
-                c.setAutoCommit(true);
+        database.inTransaction(c -> {
+            try (PreparedStatement st = c.prepareStatement("DELETE FROM bus_interest WHERE instance = ?")) {
+                st.setString(1, instance);
+                st.executeUpdate();
             }
-        } catch (SQLException e) {
-            throw Database.failure(e);
-        }
+            notify(c, List.of(announcement));
+        });
     }
 
     /** The topics that other live instances want. */

@@ -93,6 +93,34 @@ public final class Database implements AutoCloseable {
         }
     }
 
+    /** Statements that run together in one transaction on one pooled connection. */
+    @FunctionalInterface
+    public interface Work {
+        void run(Connection connection) throws SQLException;
+    }
+
+    /**
+     * Runs {@code work} in one transaction: committed when it returns, rolled back when it throws.
+     *
+     * @throws SpindleException.Unavailable when the database is out of reach (see {@link #failure})
+     */
+    public void inTransaction(Work work) {
+        try (Connection c = connection()) {
+            c.setAutoCommit(false);
+            try {
+                work.run(c);
+                c.commit();
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            throw failure(e);
+        }
+    }
+
     /**
      * What a failed statement becomes: a 503-mapped refusal when the database is out of reach, else an
      * unchecked wrapper that stays a bug to look at.
