@@ -5,6 +5,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.Function;
 import java.util.logging.Logger;
 import java.util.random.RandomGenerator;
 
@@ -108,7 +109,7 @@ public final class Spindle {
                 bus.publishIfWatched("tasks." + task.queue(), event.type(), () -> TaskJson.summary(task));
         CompletionWriter completions = lifecycle.register("completion-writer", QUICK, new CompletionWriter(
                 dispatchStore, dispatch.maxConcurrent() * 4,
-                written -> afterCompletion(written, metrics, waiters, wakeup, taskEvents)));
+                written -> afterWrite(written, Spindle::completionOutcome, metrics, waiters, wakeup, taskEvents)));
         HttpTaskHandler http = lifecycle.register("http-client", QUICK,
                                                   new HttpTaskHandler(dispatch.backendCooldown(), Clock.systemUTC()));
         Handlers handlers = new Handlers(http, new LogTaskHandler(), new TopicTaskHandler(bus));
@@ -119,7 +120,7 @@ public final class Spindle {
         QueueCatalog catalog = new QueueCatalog(queues, limiters::sync);
         catalog.refresh();
         lifecycle.register("lease-reaper", QUICK, PeriodicDuty.start("lease-reaper", dispatch.leaseMargin(),
-                new LeaseReaper(dispatchStore, rescued -> afterRescue(rescued, metrics, waiters, wakeup, taskEvents))));
+                new LeaseReaper(dispatchStore, rescued -> afterWrite(rescued, task -> "rescued", metrics, waiters, wakeup, taskEvents))));
         QueueDepthSampler depth = new QueueDepthSampler(queues, meters);
         depth.run();
         lifecycle.register("depth-sampler", QUICK,
@@ -196,28 +197,26 @@ public final class Spindle {
         return Notifications.Message.parse(payload);
     }
 
-    private static void afterCompletion(List<Task> written, TaskMetrics metrics, TaskWaiters waiters, Wakeup wakeup,
-                                        TaskEvents events) {
-        boolean retried = false;
+    /**
+     * After task results are written: count them, announce them, wake their long-polls, and ring the dispatcher
+     * when some are pending again (a retry, or a rescued lease), since their new run time may be the next one.
+     */
+    private static void afterWrite(List<Task> written, Function<Task, String> outcome, TaskMetrics metrics,
+                                   TaskWaiters waiters, Wakeup wakeup, TaskEvents events) {
+        boolean pendingAgain = false;
         for (Task task : written) {
-            metrics.finished(task.queue(), task.state() == TaskState.PENDING ? "retried" : task.state().dbName());
+            metrics.finished(task.queue(), outcome.apply(task));
             events.emit(TaskEvent.of(task.state()), task);
-            retried |= task.state() == TaskState.PENDING;
+            pendingAgain |= task.state() == TaskState.PENDING;
         }
         waiters.finished(written.stream().filter(t -> t.state().isFinished()).map(Task::id).toList());
-        if (retried) {
+        if (pendingAgain) {
             wakeup.ring();
         }
     }
 
-    private static void afterRescue(List<Task> rescued, TaskMetrics metrics, TaskWaiters waiters, Wakeup wakeup,
-                                    TaskEvents events) {
-        rescued.forEach(task -> {
-            metrics.finished(task.queue(), "rescued");
-            events.emit(TaskEvent.of(task.state()), task);
-        });
-        waiters.finished(rescued.stream().filter(t -> t.state().isFinished()).map(Task::id).toList());
-        wakeup.ring();
+    private static String completionOutcome(Task task) {
+        return task.state() == TaskState.PENDING ? "retried" : task.state().dbName();
     }
 
     private static String instanceId() {

@@ -32,8 +32,12 @@ public final class QueueRateLimiters {
             return Optional.empty();
         }
         Queue.Rate rate = queue.rate().get();
-        Entry entry = limiters.compute(queue.name(), (name, current) ->
-                current != null && current.rate().equals(rate) ? current : new Entry(rate, create(name, rate)));
+        Entry entry = limiters.get(queue.name());
+        if (entry == null || !entry.rate().equals(rate)) {
+            // rare: the first task of the queue, or its rate changed; the common path above only reads
+            entry = limiters.compute(queue.name(), (name, current) ->
+                    current != null && current.rate().equals(rate) ? current : new Entry(rate, create(name, rate)));
+        }
         return Optional.of(entry.limiter());
     }
 

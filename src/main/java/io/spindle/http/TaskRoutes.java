@@ -103,10 +103,10 @@ public final class TaskRoutes implements HttpService {
                 .orElseThrow(() -> invalid("state", "must be one of pending, running, succeeded, failed, cancelled")));
         int limit = req.query().first("limit").asOptional().map(TaskRoutes::limit).orElse(DEFAULT_LIMIT);
         Optional<Long> before = req.query().first("cursor").asOptional().map(TaskRoutes::cursor);
-        if (!queues.exists(queue)) {
-            throw QueueStore.notFound(queue);
-        }
         TaskStore.Page page = tasks.list(queue, state, limit, before);
+        if (page.tasks().isEmpty() && !queues.exists(queue)) {
+            throw QueueStore.notFound(queue); // only an empty page can hide an unknown queue
+        }
         JsonResponses.sendBytes(res, Status.OK_200,
                                 TaskJson.items(page.tasks(), Optional.of(page.nextBefore().map(TaskRoutes::encodeCursor))));
     }

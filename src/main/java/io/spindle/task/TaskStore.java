@@ -5,7 +5,9 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
 
@@ -41,8 +43,11 @@ public final class TaskStore {
             ORDER BY i.ord
             """.formatted(TaskRows.COLUMNS);
 
-    private static final String BY_KEY = "SELECT " + TaskRows.COLUMNS
-            + " FROM tasks WHERE queue = ? AND idempotency_key = ?";
+    private static final String BY_KEYS = """
+            SELECT %s
+            FROM tasks t JOIN unnest(?::text[], ?::text[]) AS k(queue, idempotency_key)
+              ON t.queue = k.queue AND t.idempotency_key = k.idempotency_key
+            """.formatted(TaskRows.columns("t."));
 
     private final DbClient db;
 
@@ -94,22 +99,33 @@ public final class TaskStore {
                 }
             }
         }
-        for (int index : taken) {
-            NewTask task = tasks.get(index);
-            findByKey(connection, task.queue(), task.key())
-                    .ifPresent(existing -> results.set(index, Optional.of(new Enqueued(existing, false))));
+        if (!taken.isEmpty()) {
+            Map<String, Task> holders = findByKeys(connection, taken.stream().map(tasks::get).toList());
+            for (int index : taken) {
+                NewTask task = tasks.get(index);
+                Task existing = holders.get(task.queue() + '\0' + task.key());
+                if (existing != null) {
+                    results.set(index, Optional.of(new Enqueued(existing, false)));
+                }
+            }
         }
         return results;
     }
 
-    private static Optional<Task> findByKey(Connection connection, String queue, String key) throws SQLException {
-        try (PreparedStatement st = connection.prepareStatement(BY_KEY)) {
-            st.setString(1, queue);
-            st.setString(2, key);
+    /** The tasks holding these tasks' idempotency keys, by queue and key, in one statement. */
+    private static Map<String, Task> findByKeys(Connection connection, List<NewTask> keyed) throws SQLException {
+        Map<String, Task> holders = new HashMap<>();
+        try (PreparedStatement st = connection.prepareStatement(BY_KEYS)) {
+            st.setArray(1, connection.createArrayOf("text", keyed.stream().map(NewTask::queue).toArray()));
+            st.setArray(2, connection.createArrayOf("text", keyed.stream().map(NewTask::key).toArray()));
             try (ResultSet rs = st.executeQuery()) {
-                return rs.next() ? Optional.of(TaskRows.of(rs)) : Optional.empty();
+                while (rs.next()) {
+                    Task task = TaskRows.of(rs);
+                    holders.put(task.queue() + '\0' + task.key(), task);
+                }
             }
         }
+        return holders;
     }
 
     public Optional<Task> find(String queue, long id) {

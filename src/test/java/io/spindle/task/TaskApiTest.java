@@ -137,6 +137,25 @@ class TaskApiTest {
     }
 
     @Test
+    void aResentBatchGetsBackTheTasksThatHoldItsKeysAndCreatesOnlyTheNewOnes() {
+        queue("rebatch", "{\"handler\": {\"type\": \"log\"}, \"paused\": true}");
+        var first = post("/v1/queues/rebatch/tasks/batch",
+                         "{\"tasks\": [{\"payload\": 1, \"key\": \"a\"}, {\"payload\": 2, \"key\": \"b\"}]}");
+        assertThat(first.statusCode()).isEqualTo(201);
+        JsonNode held = Json.parse(first.body()).path("items");
+
+        var again = post("/v1/queues/rebatch/tasks/batch", """
+                {"tasks": [{"payload": 9, "key": "b"}, {"payload": 3, "key": "c"}, {"payload": 8, "key": "a"}]}""");
+        assertThat(again.statusCode()).isEqualTo(201);
+        JsonNode items = Json.parse(again.body()).path("items");
+        assertThat(items.get(0).path("id")).isEqualTo(held.get(1).path("id"));
+        assertThat(items.get(0).path("payload").asInt()).as("the holder of key b, unchanged").isEqualTo(2);
+        assertThat(items.get(1).path("key").asText()).isEqualTo("c");
+        assertThat(items.get(2).path("id")).isEqualTo(held.get(0).path("id"));
+        assertThat(Json.parse(server.get("/v1/queues/rebatch/tasks").body()).path("items")).hasSize(3);
+    }
+
+    @Test
     void aKeyInTheBodyOrTheHeaderDeduplicates() {
         queue("dedupe", "{\"handler\": {\"type\": \"log\"}, \"paused\": true}");
 
