@@ -73,7 +73,8 @@ extract() {
         /^<!-- check-examples: config -->/ { config = 1; next }
         /^<!-- check-examples: env / { sub(/^<!-- check-examples: env /, ""); sub(/ *-->.*$/, ""); print > (out "/env"); next }
         !infence && /^ *```/ {
-            infence = 1; lang = $0; sub(/^ *```/, "", lang); body = ""; start = NR; next
+            infence = 1; lang = $0; sub(/^ *```/, "", lang); match($0, /^ */); indent = RLENGTH
+            body = ""; start = NR; next
         }
         infence && /^ *```/ {
             infence = 0
@@ -91,7 +92,7 @@ extract() {
             }
             next
         }
-        infence { line = $0; sub(/^  /, "", line); body = body line "\n" }
+        infence { line = $0; if (substr(line, 1, indent) ~ /^ *$/) line = substr(line, indent + 1); body = body line "\n" }
     ' "$1"
 }
 
