@@ -7,7 +7,9 @@
 # working directory, on a fresh database, and runs the file's ```sh / ```bash blocks that call curl, in order,
 # so that one example may build on the one before (task ids included). A block is checked against the fenced
 # block that follows it when that one starts with a status line (`HTTP/1.1 201 Created`): the first status line
-# the command prints must have that code. A block without one must exit 0 and print no 5xx status line.
+# the command prints must have that code, and the Location header and a problem's "detail" it shows must be the
+# ones printed (so the examples' task ids and messages stay true). A block without one must exit 0 and print no
+# 5xx status line.
 # `127.0.0.1:8080` in a block becomes the started jar's port, `127.0.0.1:9000` the port of a small backend the
 # script runs (it answers every POST with 200 and {"sent": true, "attempt": <Spindle-Attempt>}). A `curl -N`
 # (an event stream) runs in the background for STREAM_SECONDS (3) while the blocks after it run.
@@ -64,7 +66,8 @@ http.server.ThreadingHTTPServer(('127.0.0.1', int(sys.argv[1])), Backend).serve_
 EOF
 BACKEND_PID=$!
 
-# Splits a Markdown file into $2/NNN.sh (a block to run), NNN.expect (the status it must answer), NNN.line,
+# Splits a Markdown file into $2/NNN.sh (a block to run), NNN.expect (the status it must answer), NNN.shown (the
+# response the document shows), NNN.line,
 # and $2/env and $2/config from the directives.
 extract() {
     awk -v out="$2" '
@@ -80,6 +83,7 @@ extract() {
             infence = 0
             if (awaiting && body ~ /^ *HTTP\/[0-9.]+ [0-9][0-9][0-9]/) {
                 split(body, first, " "); printf "%s\n", first[2] > (out "/" sprintf("%03d", n) ".expect")
+                printf "%s", body > (out "/" sprintf("%03d", n) ".shown")
             }
             awaiting = 0
             if (lang == "yaml" && config) { printf "%s", body > (out "/config"); config = 0; next }
@@ -166,8 +170,22 @@ for file in "${FILES[@]}"; do
         CHECKED=$((CHECKED + 1))
         if [ -f "$n.expect" ]; then
             want=$(cat "$n.expect")
-            if [ "$got" = "$want" ]; then echo "ok   $file:$line ($got)"; continue; fi
-            echo "FAIL $file:$line: expected status $want, got ${got:-none} (exit $rc)"
+            problem=
+            if [ "$got" != "$want" ]; then
+                problem="expected status $want, got ${got:-none} (exit $rc)"
+            else
+                # What does not depend on the clock must be as shown: the Location header and a problem's detail.
+                for pattern in '^Location: .*' '"detail":"[^"]*"'; do
+                    shown=$(grep -o -e "$pattern" "$n.shown" | head -n 1)
+                    actual=$(printf '%s\n' "$output" | tr -d '\r' | grep -o -e "$pattern" | head -n 1)
+                    if [ -n "$shown" ] && [ "$shown" != "$actual" ]; then
+                        problem="shown $shown, got ${actual:-none}"
+                        break
+                    fi
+                done
+            fi
+            if [ -z "$problem" ]; then echo "ok   $file:$line ($got)"; continue; fi
+            echo "FAIL $file:$line: $problem"
         else
             if [ "$rc" -eq 0 ] && ! printf '%s\n' "$output" | grep -q '^HTTP/[0-9.]* 5'; then
                 echo "ok   $file:$line${got:+ ($got)}"; continue
