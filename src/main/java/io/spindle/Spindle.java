@@ -93,8 +93,8 @@ public final class Spindle {
         Migrations.migrate(database.dataSource());
         Notifier notifier = lifecycle.register("notifier", QUICK, new Notifier(database, instance));
 
-        QueueStore queues = new QueueStore(database.client());
-        TaskStore tasks = new TaskStore(database.client());
+        QueueStore queues = new QueueStore(database);
+        TaskStore tasks = new TaskStore(database);
         DispatchStore dispatchStore = new DispatchStore(database, instance, notifier);
         TaskMetrics metrics = new TaskMetrics(meters);
         TaskWaiters waiters = new TaskWaiters(settings.enqueue().maxWaiters());
@@ -162,7 +162,7 @@ public final class Spindle {
                 .addObserver(HealthObserver.builder()
                                      .details(true)
                                      .useSystemServices(false)
-                                     .addCheck(new DatabaseReadiness(database.client(), settings.health().dbTimeout()))
+                                     .addCheck(new DatabaseReadiness(database, settings.health().dbTimeout()))
                                      .addCheck(accepting)
                                      .build())
                 .addObserver(MetricsObserver.create())
