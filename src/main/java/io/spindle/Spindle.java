@@ -48,7 +48,7 @@ import io.spindle.observe.QueueDepthSampler;
 import io.spindle.observe.ShutdownReadiness;
 import io.spindle.observe.TaskMetrics;
 import io.spindle.security.ClientLimits;
-import io.spindle.security.SecurityFilter;
+import io.spindle.http.SecurityFilter;
 import io.spindle.task.DispatchStore;
 import io.spindle.task.EnqueueCommitter;
 import io.spindle.task.QueueStore;
