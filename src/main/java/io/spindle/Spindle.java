@@ -48,7 +48,7 @@ import io.spindle.observe.QueueDepthSampler;
 import io.spindle.observe.ShutdownReadiness;
 import io.spindle.observe.TaskMetrics;
 import io.spindle.security.ClientLimits;
-import io.spindle.security.SecurityFilter;
+import io.spindle.http.SecurityFilter;
 import io.spindle.task.DispatchStore;
 import io.spindle.task.EnqueueCommitter;
 import io.spindle.task.QueueStore;
@@ -93,8 +93,8 @@ public final class Spindle {
         Migrations.migrate(database.dataSource());
         Notifier notifier = lifecycle.register("notifier", QUICK, new Notifier(database, instance));
 
-        QueueStore queues = new QueueStore(database.client());
-        TaskStore tasks = new TaskStore(database.client());
+        QueueStore queues = new QueueStore(database);
+        TaskStore tasks = new TaskStore(database);
         DispatchStore dispatchStore = new DispatchStore(database, instance, notifier);
         TaskMetrics metrics = new TaskMetrics(meters);
         TaskWaiters waiters = new TaskWaiters(settings.enqueue().maxWaiters());
@@ -162,7 +162,7 @@ public final class Spindle {
                 .addObserver(HealthObserver.builder()
                                      .details(true)
                                      .useSystemServices(false)
-                                     .addCheck(new DatabaseReadiness(database.client(), settings.health().dbTimeout()))
+                                     .addCheck(new DatabaseReadiness(database, settings.health().dbTimeout()))
                                      .addCheck(accepting)
                                      .build())
                 .addObserver(MetricsObserver.create())

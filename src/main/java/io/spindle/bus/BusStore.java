@@ -1,6 +1,5 @@
 package io.spindle.bus;
 
-import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -8,6 +7,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -174,11 +174,6 @@ final class BusStore {
 
     /** The payloads are notified in array order, which receivers rely on for per-topic order. */
     private static void notify(Connection c, List<String> payloads) throws SQLException {
-        try (PreparedStatement st = c.prepareStatement("SELECT pg_notify(?, p) FROM unnest(?::text[]) AS p")) {
-            Array array = c.createArrayOf("text", payloads.toArray());
-            st.setString(1, Notifications.EVENTS);
-            st.setArray(2, array);
-            st.executeQuery().close();
-        }
+        Notifications.send(c, Collections.nCopies(payloads.size(), Notifications.EVENTS), payloads);
     }
 }

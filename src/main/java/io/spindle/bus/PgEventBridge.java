@@ -39,7 +39,7 @@ import io.spindle.observe.BusMetrics;
 public final class PgEventBridge implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(PgEventBridge.class.getName());
     /** PostgreSQL refuses payloads of 8,000 bytes or more. */
-    static final int PAYLOAD_BUDGET = 7_900;
+    static final int PAYLOAD_BUDGET = Notifications.MAX_PAYLOAD;
 
     /** Bounds and pace; fixed, as they need no tuning per deployment. */
     record Tuning(int outbox, int inbox, int maxBatch, Duration linger, Duration interestRefresh, Duration interestTtl,

@@ -1,8 +1,13 @@
 package io.spindle.db;
 
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 import java.util.logging.Logger;
 
 import javax.sql.DataSource;
@@ -11,37 +16,22 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.metrics.micrometer.MicrometerMetricsTrackerFactory;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.helidon.dbclient.DbClient;
-import io.helidon.dbclient.jdbc.JdbcClientBuilder;
-import io.helidon.dbclient.jdbc.JdbcConnectionPool;
 import io.spindle.config.Settings;
 import io.spindle.task.SpindleException;
 
 /**
- * The connection pool (HikariCP) and the Helidon {@link DbClient} over it. Stores use the DbClient;
- * plain JDBC on the same pool serves only what DbClient cannot express (LISTEN, batched writes).
+ * The connection pool (HikariCP) and the one seam every store reaches PostgreSQL through: plain JDBC on a
+ * pooled connection, with a failed statement turned into {@link SpindleException.Unavailable} (the database is
+ * out of reach: 503) or an {@link IllegalStateException} (a bug) here, so no {@link SQLException} leaves a store.
  */
 public final class Database implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Database.class.getName());
     private static final Duration RETRY_AFTER = Duration.ofSeconds(2);
 
     private final HikariDataSource dataSource;
-    private final DbClient dbClient;
 
     private Database(HikariDataSource dataSource) {
         this.dataSource = dataSource;
-        JdbcConnectionPool pool = new JdbcConnectionPool() {
-            @Override
-            public Connection connection() {
-                return Database.this.connection();
-            }
-
-            @Override
-            public String dbType() {
-                return "jdbc:postgresql";
-            }
-        };
-        this.dbClient = JdbcClientBuilder.create().connectionPool(pool).build();
     }
 
     /**
@@ -72,10 +62,6 @@ public final class Database implements AutoCloseable {
         return new Database(dataSource);
     }
 
-    public DbClient client() {
-        return dbClient;
-    }
-
     public DataSource dataSource() {
         return dataSource;
     }
@@ -93,10 +79,35 @@ public final class Database implements AutoCloseable {
         }
     }
 
+    /** Statements that run on one pooled connection and give back a result. */
+    @FunctionalInterface
+    public interface Statements<T> {
+        T run(Connection connection) throws SQLException;
+    }
+
     /** Statements that run together in one transaction on one pooled connection. */
     @FunctionalInterface
     public interface Work {
         void run(Connection connection) throws SQLException;
+    }
+
+    /** Reads one row of a result set. */
+    @FunctionalInterface
+    public interface RowMapper<T> {
+        T map(ResultSet row) throws SQLException;
+    }
+
+    /**
+     * Runs {@code work} on one pooled connection in autocommit mode (each statement its own transaction).
+     *
+     * @throws SpindleException.Unavailable when the database is out of reach (see {@link #failure})
+     */
+    public <T> T run(Statements<T> work) {
+        try (Connection c = connection()) {
+            return work.run(c);
+        } catch (SQLException e) {
+            throw failure(e);
+        }
     }
 
     /**
@@ -105,11 +116,20 @@ public final class Database implements AutoCloseable {
      * @throws SpindleException.Unavailable when the database is out of reach (see {@link #failure})
      */
     public void inTransaction(Work work) {
+        transaction(c -> {
+            work.run(c);
+            return null;
+        });
+    }
+
+    /** {@link #inTransaction} for statements that give back a result. */
+    public <T> T transaction(Statements<T> work) {
         try (Connection c = connection()) {
             c.setAutoCommit(false);
             try {
-                work.run(c);
+                T result = work.run(c);
                 c.commit();
+                return result;
             } catch (SQLException | RuntimeException e) {
                 c.rollback();
                 throw e;
@@ -118,6 +138,53 @@ public final class Database implements AutoCloseable {
             }
         } catch (SQLException e) {
             throw failure(e);
+        }
+    }
+
+    /** The rows of one query, in order, each read by {@code mapper}. */
+    public <T> List<T> list(String sql, RowMapper<T> mapper, Object... parameters) {
+        return run(c -> list(c, sql, mapper, parameters));
+    }
+
+    /** The first row of a query that returns at most a few (e.g. by primary key), if any. */
+    public <T> Optional<T> first(String sql, RowMapper<T> mapper, Object... parameters) {
+        return list(sql, mapper, parameters).stream().findFirst();
+    }
+
+    /** Runs one data-changing statement; returns the number of rows it changed. */
+    public int update(String sql, Object... parameters) {
+        return run(c -> update(c, sql, parameters));
+    }
+
+    /** {@link #list(String, RowMapper, Object...)} on the caller's connection (e.g. inside a transaction). */
+    public static <T> List<T> list(Connection c, String sql, RowMapper<T> mapper, Object... parameters)
+            throws SQLException {
+        try (PreparedStatement st = prepare(c, sql, parameters); ResultSet rs = st.executeQuery()) {
+            List<T> rows = new ArrayList<>();
+            while (rs.next()) {
+                rows.add(mapper.map(rs));
+            }
+            return rows;
+        }
+    }
+
+    /** {@link #update(String, Object...)} on the caller's connection (e.g. inside a transaction). */
+    public static int update(Connection c, String sql, Object... parameters) throws SQLException {
+        try (PreparedStatement st = prepare(c, sql, parameters)) {
+            return st.executeUpdate();
+        }
+    }
+
+    private static PreparedStatement prepare(Connection c, String sql, Object... parameters) throws SQLException {
+        PreparedStatement st = c.prepareStatement(sql);
+        try {
+            for (int i = 0; i < parameters.length; i++) {
+                st.setObject(i + 1, parameters[i]);
+            }
+            return st;
+        } catch (SQLException | RuntimeException e) {
+            st.close();
+            throw e;
         }
     }
 

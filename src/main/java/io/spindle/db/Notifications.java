@@ -1,5 +1,8 @@
 package io.spindle.db;
 
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -20,8 +23,11 @@ public final class Notifications {
     /** Topic bus traffic between instances: batches of events, and changes of which topics an instance wants. */
     public static final String EVENTS = "spindle_events";
 
-    /** PostgreSQL refuses payloads of 8,000 bytes or more. */
-    private static final int MAX_PAYLOAD = 7_900;
+    /** PostgreSQL refuses payloads of 8,000 bytes or more; every payload Spindle sends stays within this. */
+    public static final int MAX_PAYLOAD = 7_900;
+
+    /** The one NOTIFY statement: {@code payloads[i]} on {@code channels[i]}, in array order. */
+    private static final String SEND = "SELECT count(pg_notify(c, p)) FROM unnest(?::text[], ?::text[]) AS x(c, p)";
 
     private Notifications() {
     }
@@ -36,6 +42,18 @@ public final class Notifications {
             String rest = payload.substring(bar + 1);
             return Optional.of(new Message(payload.substring(0, bar),
                                            rest.isEmpty() ? java.util.List.of() : java.util.List.of(rest.split(","))));
+        }
+    }
+
+    /**
+     * Sends each payload on its channel in one statement, on the caller's connection (inside its transaction,
+     * when it has one: the notifications are then delivered at commit). Receivers see them in list order.
+     */
+    public static void send(Connection c, List<String> channels, List<String> payloads) throws SQLException {
+        try (PreparedStatement st = c.prepareStatement(SEND)) {
+            st.setArray(1, c.createArrayOf("text", channels.toArray()));
+            st.setArray(2, c.createArrayOf("text", payloads.toArray()));
+            st.executeQuery().close();
         }
     }
 

@@ -1,7 +1,6 @@
 package io.spindle.db;
 
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,7 +28,6 @@ public final class Notifier implements AutoCloseable {
     public static final String EVERYTHING = "*";
     static final int MAX_ITEMS = 10_000;
     private static final Duration RETRY_DELAY = Duration.ofMillis(500);
-    private static final String SEND = "SELECT count(pg_notify(c, p)) FROM unnest(?::text[], ?::text[]) AS x(c, p)";
 
     private final Database db;
     private final String instance;
@@ -103,10 +101,8 @@ public final class Notifier implements AutoCloseable {
             channels.add(channel);
             payloads.add(payload);
         }));
-        try (Connection c = db.connection(); PreparedStatement st = c.prepareStatement(SEND)) {
-            st.setArray(1, c.createArrayOf("text", channels.toArray()));
-            st.setArray(2, c.createArrayOf("text", payloads.toArray()));
-            st.executeQuery().close();
+        try (Connection c = db.connection()) {
+            Notifications.send(c, channels, payloads);
         }
     }
 

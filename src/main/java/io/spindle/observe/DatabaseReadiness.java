@@ -7,23 +7,23 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 
-import io.helidon.dbclient.DbClient;
 import io.helidon.health.HealthCheck;
 import io.helidon.health.HealthCheckResponse;
 import io.helidon.health.HealthCheckType;
+import io.spindle.db.Database;
 
 /**
- * Readiness of the database: the DbClient ping must answer within {@code health.db-timeout}. A ping
+ * Readiness of the database: a {@code SELECT 1} must answer within {@code health.db-timeout}. A ping
  * that is still running is shared by later probes rather than started again, so a hung database costs
  * one waiting virtual thread, not one per probe.
  */
 public final class DatabaseReadiness implements HealthCheck {
-    private final DbClient dbClient;
+    private final Database database;
     private final Duration timeout;
     private final AtomicReference<CompletableFuture<HealthCheckResponse>> inFlight = new AtomicReference<>();
 
-    public DatabaseReadiness(DbClient dbClient, Duration timeout) {
-        this.dbClient = dbClient;
+    public DatabaseReadiness(Database database, Duration timeout) {
+        this.database = database;
         this.timeout = timeout;
     }
 
@@ -57,7 +57,7 @@ public final class DatabaseReadiness implements HealthCheck {
         CompletableFuture<HealthCheckResponse> future = new CompletableFuture<>();
         Thread.ofVirtual().name("readiness-ping").start(() -> {
             try {
-                dbClient.execute().get("SELECT 1");
+                database.first("SELECT 1", row -> true);
                 future.complete(HealthCheckResponse.builder().status(HealthCheckResponse.Status.UP).build());
             } catch (Throwable t) {
                 future.completeExceptionally(t);

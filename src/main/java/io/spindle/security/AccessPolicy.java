@@ -30,7 +30,7 @@ public final class AccessPolicy {
             return roles;
         }
 
-        boolean allows(Set<Role> held) {
+        public boolean allows(Set<Role> held) {
             for (Role role : held) {
                 if (roles.contains(role)) {
                     return true;

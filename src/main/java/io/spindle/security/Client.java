@@ -12,17 +12,17 @@ public record Client(String id, Set<Role> roles) {
         roles = Set.copyOf(roles);
     }
 
-    static Client key(String name, Set<Role> roles) {
+    public static Client key(String name, Set<Role> roles) {
         return new Client("key:" + name, roles);
     }
 
     /** Anyone who can reach the service, when no key is configured: every role. */
-    static Client anonymous(String address) {
+    public static Client anonymous(String address) {
         return new Client("addr:" + address, Role.ALL);
     }
 
     /** A request whose key was missing or unknown: limited by its address, allowed nothing. */
-    static Client unauthenticated(String address) {
+    public static Client unauthenticated(String address) {
         return new Client("addr:" + address, Set.of());
     }
 }

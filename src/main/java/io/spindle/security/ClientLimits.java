@@ -70,7 +70,7 @@ public final class ClientLimits implements AutoCloseable {
         return new ClientLimits(settings, new SecurityMetrics(registry), System::nanoTime);
     }
 
-    SecurityMetrics metrics() {
+    public SecurityMetrics metrics() {
         return metrics;
     }
 

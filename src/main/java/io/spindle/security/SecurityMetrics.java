@@ -38,11 +38,11 @@ public final class SecurityMetrics implements AutoCloseable {
         refusedStreams.increment();
     }
 
-    void unauthenticated() {
+    public void unauthenticated() {
         unauthenticated.increment();
     }
 
-    void forbidden() {
+    public void forbidden() {
         forbidden.increment();
     }
 

@@ -1,15 +1,17 @@
 package io.spindle.task;
 
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
-import java.util.stream.Stream;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.helidon.dbclient.DbClient;
-import io.helidon.dbclient.DbRow;
-import io.helidon.dbclient.DbTransaction;
+import io.spindle.db.Database;
 
 /**
  * The SQL home of queues: their configuration and their statistics.
@@ -57,9 +59,9 @@ public final class QueueStore {
             RETURNING (xmax = 0) AS inserted
             """;
 
-    private final DbClient db;
+    private final Database db;
 
-    public QueueStore(DbClient db) {
+    public QueueStore(Database db) {
         this.db = db;
     }
 
@@ -67,7 +69,7 @@ public final class QueueStore {
     public enum Saved { CREATED, REPLACED }
 
     public Saved save(Queue queue) {
-        DbRow row = db.execute().get(UPSERT,
+        boolean inserted = db.run(c -> Database.list(c, UPSERT, row -> row.getBoolean("inserted"),
                         queue.name(),
                         queue.handler().toJson().toString(),
                         queue.maxConcurrent(),
@@ -77,17 +79,16 @@ public final class QueueStore {
                         queue.retry().minBackoff().toMillis(),
                         queue.retry().maxBackoff().toMillis(),
                         queue.retention().toMillis(),
-                        queue.paused())
-                .orElseThrow();
-        return row.column("inserted").get(Boolean.class) ? Saved.CREATED : Saved.REPLACED;
+                        queue.paused()).getFirst());
+        return inserted ? Saved.CREATED : Saved.REPLACED;
     }
 
     public Optional<QueueView> find(String name) {
-        return db.execute().get(SELECT_WITH_STATS + " WHERE q.name = ?", name).map(QueueStore::view);
+        return db.first(SELECT_WITH_STATS + " WHERE q.name = ?", QueueStore::view, name);
     }
 
     public boolean exists(String name) {
-        return db.execute().get("SELECT 1 AS found FROM queues WHERE name = ?", name).isPresent();
+        return db.first("SELECT 1 FROM queues WHERE name = ?", row -> true, name).isPresent();
     }
 
     public QueueView get(String name) {
@@ -95,25 +96,20 @@ public final class QueueStore {
     }
 
     public List<QueueView> list() {
-        try (Stream<DbRow> rows = db.execute().query(SELECT_WITH_STATS + " ORDER BY q.name")) {
-            return rows.map(QueueStore::view).toList();
-        }
+        return db.list(SELECT_WITH_STATS + " ORDER BY q.name", QueueStore::view);
     }
 
     /** Every queue's configuration, without statistics. */
-    public java.util.Map<String, Queue> configs() {
-        try (Stream<DbRow> rows = db.execute().query(SELECT_CONFIG + " ORDER BY q.name")) {
-            var map = new java.util.LinkedHashMap<String, Queue>();
-            rows.forEach(row -> {
-                Queue queue = queue(row);
-                map.put(queue.name(), queue);
-            });
-            return map;
+    public Map<String, Queue> configs() {
+        Map<String, Queue> configs = new LinkedHashMap<>();
+        for (Queue queue : db.list(SELECT_CONFIG + " ORDER BY q.name", QueueStore::queue)) {
+            configs.put(queue.name(), queue);
         }
+        return configs;
     }
 
     public QueueView setPaused(String name, boolean paused) {
-        long updated = db.execute().dml("UPDATE queues SET paused = ?, updated_at = now() WHERE name = ?", paused, name);
+        int updated = db.update("UPDATE queues SET paused = ?, updated_at = now() WHERE name = ?", paused, name);
         if (updated == 0) {
             throw notFound(name);
         }
@@ -125,59 +121,50 @@ public final class QueueStore {
      * locked first, so an enqueue racing the delete either commits before the check sees it or fails after.
      */
     public void delete(String name) {
-        DbTransaction tx = db.transaction();
-        try {
-            if (tx.get("SELECT name FROM queues WHERE name = ? FOR UPDATE", name).isEmpty()) {
+        db.inTransaction(c -> {
+            if (Database.list(c, "SELECT name FROM queues WHERE name = ? FOR UPDATE", row -> true, name).isEmpty()) {
                 throw notFound(name);
             }
-            long deleted = tx.dml("""
+            int deleted = Database.update(c, """
                     DELETE FROM queues q WHERE q.name = ?
                     AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.queue = q.name AND t.state IN ('pending', 'running'))
                     """, name);
             if (deleted == 0) {
                 throw new SpindleException.Conflict("Queue '" + name + "' still has pending or running tasks.");
             }
-            tx.commit();
-        } catch (RuntimeException e) {
-            tx.rollback();
-            throw e;
-        }
+        });
     }
 
     public static SpindleException.NotFound notFound(String name) {
         return new SpindleException.NotFound("Queue '" + name + "' does not exist.");
     }
 
-    private static QueueView view(DbRow row) {
+    private static QueueView view(ResultSet row) throws SQLException {
         QueueStats stats = new QueueStats(
-                longOf(row, "pending"), longOf(row, "scheduled"), longOf(row, "running"),
-                longOf(row, "succeeded"), longOf(row, "failed"), longOf(row, "cancelled"),
-                Duration.ofMillis(longOf(row, "oldest_pending_ms")));
+                row.getLong("pending"), row.getLong("scheduled"), row.getLong("running"),
+                row.getLong("succeeded"), row.getLong("failed"), row.getLong("cancelled"),
+                Duration.ofMillis(row.getLong("oldest_pending_ms")));
         return new QueueView(queue(row), stats);
     }
 
-    private static Queue queue(DbRow row) {
-        int permits = (int) longOf(row, "rate_permits");
+    private static Queue queue(ResultSet row) throws SQLException {
+        int permits = row.getInt("rate_permits");
         Optional<Queue.Rate> rate = permits == 0
                 ? Optional.empty()
-                : Optional.of(new Queue.Rate(permits, Duration.ofMillis(longOf(row, "rate_period_ms"))));
+                : Optional.of(new Queue.Rate(permits, Duration.ofMillis(row.getLong("rate_period_ms"))));
         return new Queue(
-                row.column("name").get(String.class),
-                HandlerSpec.fromStored(parse(row.column("handler").get(String.class))),
-                (int) longOf(row, "max_concurrent"),
+                row.getString("name"),
+                HandlerSpec.fromStored(parse(row.getString("handler"))),
+                row.getInt("max_concurrent"),
                 rate,
-                new Queue.RetryPolicy((int) longOf(row, "max_attempts"),
-                                      Duration.ofMillis(longOf(row, "min_backoff_ms")),
-                                      Duration.ofMillis(longOf(row, "max_backoff_ms"))),
-                Duration.ofMillis(longOf(row, "retention_ms")),
-                row.column("paused").get(Boolean.class));
+                new Queue.RetryPolicy(row.getInt("max_attempts"),
+                                      Duration.ofMillis(row.getLong("min_backoff_ms")),
+                                      Duration.ofMillis(row.getLong("max_backoff_ms"))),
+                Duration.ofMillis(row.getLong("retention_ms")),
+                row.getBoolean("paused"));
     }
 
-    private static long longOf(DbRow row, String column) {
-        return ((Number) row.column(column).get()).longValue();
-    }
-
-    private static com.fasterxml.jackson.databind.JsonNode parse(String json) {
+    private static JsonNode parse(String json) {
         try {
             return JSON.readTree(json);
         } catch (JsonProcessingException e) {

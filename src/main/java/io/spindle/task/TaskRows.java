@@ -4,12 +4,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
-import java.util.function.Function;
-
-import io.helidon.dbclient.DbRow;
 
 /**
- * Maps a row of {@code tasks} (selected with {@link #COLUMNS}) to a {@link Task}, from JDBC or DbClient.
+ * Maps a row of {@code tasks} (selected with {@link #COLUMNS}) to a {@link Task}.
  */
 final class TaskRows {
     private static final String COLUMN_TEMPLATE = """
@@ -29,42 +26,21 @@ final class TaskRows {
     }
 
     static Task of(ResultSet rs) throws SQLException {
-        try {
-            return map(column -> {
-                try {
-                    return rs.getObject(column);
-                } catch (SQLException e) {
-                    throw new IllegalStateException(e);
-                }
-            });
-        } catch (IllegalStateException e) {
-            if (e.getCause() instanceof SQLException sql) {
-                throw sql;
-            }
-            throw e;
-        }
-    }
-
-    static Task of(DbRow row) {
-        return map(column -> row.column(column).get(Object.class));
-    }
-
-    private static Task map(Function<String, Object> column) {
         return new Task(
-                ((Number) column.apply("id")).longValue(),
-                (String) column.apply("queue"),
-                TaskState.fromDb((String) column.apply("state")),
-                (String) column.apply("payload"),
-                ((Number) column.apply("priority")).intValue(),
-                instant(column.apply("run_at")),
-                ((Number) column.apply("attempts")).intValue(),
-                ((Number) column.apply("max_attempts")).intValue(),
-                (String) column.apply("idempotency_key"),
-                (String) column.apply("last_error"),
-                (String) column.apply("result"),
-                instant(column.apply("created_at")),
-                instant(column.apply("updated_at")),
-                instant(column.apply("finished_at")));
+                rs.getLong("id"),
+                rs.getString("queue"),
+                TaskState.fromDb(rs.getString("state")),
+                rs.getString("payload"),
+                rs.getInt("priority"),
+                instant(rs.getObject("run_at")),
+                rs.getInt("attempts"),
+                rs.getInt("max_attempts"),
+                rs.getString("idempotency_key"),
+                rs.getString("last_error"),
+                rs.getString("result"),
+                instant(rs.getObject("created_at")),
+                instant(rs.getObject("updated_at")),
+                instant(rs.getObject("finished_at")));
     }
 
     private static Instant instant(Object value) {

@@ -9,10 +9,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.stream.Stream;
 
-import io.helidon.dbclient.DbClient;
-import io.helidon.dbclient.DbRow;
+import io.spindle.db.Database;
 
 /**
  * The SQL home of tasks as the API sees them: enqueue (many rows in one statement), read, list, cancel
@@ -49,9 +47,9 @@ public final class TaskStore {
               ON t.queue = k.queue AND t.idempotency_key = k.idempotency_key
             """.formatted(TaskRows.columns("t."));
 
-    private final DbClient db;
+    private final Database db;
 
-    public TaskStore(DbClient db) {
+    public TaskStore(Database db) {
         this.db = db;
     }
 
@@ -129,8 +127,7 @@ public final class TaskStore {
     }
 
     public Optional<Task> find(String queue, long id) {
-        return db.execute().get("SELECT " + TaskRows.COLUMNS + " FROM tasks WHERE id = ? AND queue = ?", id, queue)
-                .map(TaskRows::of);
+        return db.first("SELECT " + TaskRows.COLUMNS + " FROM tasks WHERE id = ? AND queue = ?", TaskRows::of, id, queue);
     }
 
     /** A page of tasks, newest first; {@code nextBefore} is the id to continue below, if there are more. */
@@ -150,10 +147,7 @@ public final class TaskStore {
         });
         sql.append(" ORDER BY id DESC LIMIT ?");
         params.add(limit + 1);
-        List<Task> tasks;
-        try (Stream<DbRow> rows = db.execute().query(sql.toString(), params.toArray())) {
-            tasks = rows.map(TaskRows::of).toList();
-        }
+        List<Task> tasks = db.list(sql.toString(), TaskRows::of, params.toArray());
         if (tasks.size() > limit) {
             List<Task> page = tasks.subList(0, limit);
             return new Page(page, Optional.of(page.getLast().id()));
@@ -163,23 +157,21 @@ public final class TaskStore {
 
     /** Cancels a pending task. */
     public Task cancel(String queue, long id) {
-        return db.execute().get("""
+        return db.first("""
                         UPDATE tasks SET state = 'cancelled', finished_at = now(), updated_at = now(),
                                          lease_owner = NULL, lease_until = NULL
                         WHERE id = ? AND queue = ? AND state = 'pending'
-                        RETURNING """ + " " + TaskRows.COLUMNS, id, queue)
-                .map(TaskRows::of)
+                        RETURNING """ + " " + TaskRows.COLUMNS, TaskRows::of, id, queue)
                 .orElseThrow(() -> refusal(queue, id, "cancelled", "it is not pending"));
     }
 
     /** Sends a failed or cancelled task back to pending, due now, with its attempts reset. */
     public Task retry(String queue, long id) {
-        return db.execute().get("""
+        return db.first("""
                         UPDATE tasks SET state = 'pending', attempts = 0, run_at = now(), finished_at = NULL,
                                          last_error = NULL, result = NULL, updated_at = now()
                         WHERE id = ? AND queue = ? AND state IN ('failed', 'cancelled')
-                        RETURNING """ + " " + TaskRows.COLUMNS, id, queue)
-                .map(TaskRows::of)
+                        RETURNING """ + " " + TaskRows.COLUMNS, TaskRows::of, id, queue)
                 .orElseThrow(() -> refusal(queue, id, "retried", "it is neither failed nor cancelled"));
     }
 

@@ -1,4 +1,4 @@
-package io.spindle.security;
+package io.spindle.http;
 
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -17,11 +17,13 @@ import io.helidon.webserver.http.RoutingResponse;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.spindle.config.Settings;
-import io.spindle.http.Problem;
-import io.spindle.http.ProblemMapper;
-import io.spindle.http.ProblemResponses;
-import io.spindle.http.RequestCharge;
-import io.spindle.http.StickyHeaders;
+import io.spindle.security.AccessPolicy;
+import io.spindle.security.ApiKeys;
+import io.spindle.security.Audit;
+import io.spindle.security.Client;
+import io.spindle.security.ClientLimits;
+import io.spindle.security.Role;
+import io.spindle.security.SecurityMetrics;
 import io.spindle.task.SpindleException;
 
 /**
