@@ -148,8 +148,8 @@ public record Settings(Server server, Db db, Shutdown shutdown, Health health, D
                 "how long requests in flight and running tasks may finish after SIGTERM");
         public static final Key<Duration> STEP_TIMEOUT = Key.duration("shutdown.step-timeout",
                 Duration.ofSeconds(5), Duration.ofMillis(100), Duration.ofMinutes(5),
-                "how long each part other than the HTTP server, the workers, the pool and the embedded PostgreSQL "
-                + "may take to close; then shutdown logs it and goes on");
+                "how long each shutdown step without a deadline of its own may take; then shutdown logs it and "
+                + "goes on");
         public static final List<Key<?>> KEYS = List.of(GRACE, STEP_TIMEOUT);
 
         /** The given grace, and the default step timeout. */

@@ -86,13 +86,13 @@ public final class SettingsLoader {
         boolean anonymous = read(Settings.Security.ANONYMOUS);
         List<Settings.ApiKey> keys = apiKeys();
         if (keys.isEmpty() && !anonymous && !isLoopback(server.host())) {
-            throw new InvalidSettingException("security.anonymous", "no API key is configured (security.api-keys) and "
+            throw new InvalidSettingException(Settings.Security.ANONYMOUS.name(), "no API key is configured (security.api-keys) and "
                     + "server.host " + server.host() + " is not a loopback address; configure API keys, or set "
                     + "security.anonymous: true (" + Settings.Security.ANONYMOUS.environmentVariable()
                     + "=true) to serve anyone who can reach it");
         }
         if (!keys.isEmpty() && anonymous) {
-            throw new InvalidSettingException("security.anonymous",
+            throw new InvalidSettingException(Settings.Security.ANONYMOUS.name(),
                     "must not be true when security.api-keys are configured (every request then needs a key)");
         }
         return new Settings.Security(anonymous, keys);
