@@ -67,8 +67,6 @@ import io.spindle.task.TaskWaiters;
  */
 public final class Spindle {
     private static final Logger LOG = Logger.getLogger(Spindle.class.getName());
-    private static final Duration QUICK = Duration.ofSeconds(5);
-    private static final Duration DEPTH_SAMPLE_INTERVAL = Duration.ofSeconds(30);
 
     private Spindle() {
     }
@@ -83,6 +81,7 @@ public final class Spindle {
     public static Running start(Settings settings, Lifecycle lifecycle) {
         String instance = instanceId();
         Duration grace = settings.shutdown().grace();
+        Duration stepTimeout = settings.shutdown().stepTimeout();
         Settings.Db dbSettings = settings.db();
         String jdbcUrl = dbSettings.url().orElseGet(() -> lifecycle.register(
                 "embedded-postgres", Duration.ofSeconds(30), EmbeddedDatabase.start(dbSettings.embedded())).jdbcUrl());
@@ -91,7 +90,7 @@ public final class Spindle {
         Database database = lifecycle.register("connection-pool", Duration.ofSeconds(10),
                                                Database.open(dbSettings, jdbcUrl, meters));
         Migrations.migrate(database.dataSource());
-        Notifier notifier = lifecycle.register("notifier", QUICK, new Notifier(database, instance));
+        Notifier notifier = lifecycle.register("notifier", stepTimeout, new Notifier(database, instance));
 
         QueueStore queues = new QueueStore(database);
         TaskStore tasks = new TaskStore(database);
@@ -101,16 +100,16 @@ public final class Spindle {
         Wakeup wakeup = new Wakeup();
         Settings.Dispatch dispatch = settings.dispatch();
 
-        PgListener listener = lifecycle.register("notification-listener", QUICK,
-                new PgListener(jdbcUrl, dbSettings.username(), dbSettings.password(), Duration.ofSeconds(1)));
+        PgListener listener = lifecycle.register("notification-listener", stepTimeout,
+                new PgListener(jdbcUrl, dbSettings.username(), dbSettings.password(), settings.listener().reconnectDelay()));
         Events events = Events.start(settings.bus(), database, listener, instance, meters, lifecycle);
         TopicBus bus = events.bus();
         TaskEvents taskEvents = (event, task) ->
                 bus.publishIfWatched("tasks." + task.queue(), event.type(), () -> TaskJson.summary(task));
-        CompletionWriter completions = lifecycle.register("completion-writer", QUICK, new CompletionWriter(
-                dispatchStore, dispatch.maxConcurrent() * 4,
+        CompletionWriter completions = lifecycle.register("completion-writer", stepTimeout, new CompletionWriter(
+                dispatchStore, dispatch.maxConcurrent() * dispatch.completionsPerWorker(),
                 written -> afterWrite(written, Spindle::completionOutcome, metrics, waiters, wakeup, taskEvents)));
-        HttpTaskHandler http = lifecycle.register("http-client", QUICK,
+        HttpTaskHandler http = lifecycle.register("http-client", stepTimeout,
                                                   new HttpTaskHandler(dispatch.backendCooldown(), Clock.systemUTC()));
         Handlers handlers = new Handlers(http, new LogTaskHandler(), new TopicTaskHandler(bus));
         QueueRateLimiters limiters = new QueueRateLimiters();
@@ -119,13 +118,13 @@ public final class Spindle {
                 new Backoff(RandomGenerator.getDefault()), metrics, wakeup::ring));
         QueueCatalog catalog = new QueueCatalog(queues, limiters::sync);
         catalog.refresh();
-        lifecycle.register("lease-reaper", QUICK, PeriodicDuty.start("lease-reaper", dispatch.leaseMargin(),
+        lifecycle.register("lease-reaper", stepTimeout, PeriodicDuty.start("lease-reaper", dispatch.leaseMargin(),
                 new LeaseReaper(dispatchStore, rescued -> afterWrite(rescued, task -> "rescued", metrics, waiters, wakeup, taskEvents))));
         QueueDepthSampler depth = new QueueDepthSampler(queues, meters);
         depth.run();
-        lifecycle.register("depth-sampler", QUICK,
-                           PeriodicDuty.start("depth-sampler", DEPTH_SAMPLE_INTERVAL, depth));
-        lifecycle.register("retention-sweeper", QUICK,
+        lifecycle.register("depth-sampler", stepTimeout,
+                           PeriodicDuty.start("depth-sampler", settings.observe().queueDepthInterval(), depth));
+        lifecycle.register("retention-sweeper", stepTimeout,
                            PeriodicDuty.start("retention-sweeper", dispatch.sweepInterval(), new RetentionSweeper(dispatchStore)));
         Dispatcher dispatcher = new Dispatcher(dispatchStore, catalog, workers, limiters, metrics, wakeup, taskEvents,
                 new Dispatcher.Settings(dispatch.maxClaim(), dispatch.leaseMargin(), dispatch.pollInterval(), grace));
@@ -150,11 +149,12 @@ public final class Spindle {
         listener.start();
         dispatcher.start();
 
-        EnqueueCommitter committer = lifecycle.register("enqueue-committer", QUICK, new EnqueueCommitter(
+        EnqueueCommitter committer = lifecycle.register("enqueue-committer", stepTimeout, new EnqueueCommitter(
                 database, tasks, metrics, notifier, new EnqueueCommitter.Settings(
-                        settings.enqueue().writers(), 1000, settings.enqueue().backlog(), Duration.ofSeconds(30)),
+                        settings.enqueue().writers(), settings.enqueue().maxBatch(), settings.enqueue().backlog(),
+                        settings.enqueue().ackTimeout()),
                 touched -> wakeup.ring(), taskEvents));
-        ClientLimits clientLimits = lifecycle.register("client-limits", QUICK,
+        ClientLimits clientLimits = lifecycle.register("client-limits", stepTimeout,
                                                        ClientLimits.create(settings.clientLimits(), meters));
 
         ShutdownReadiness accepting = new ShutdownReadiness();
@@ -181,10 +181,10 @@ public final class Spindle {
                         .register("/v1/users", events.notificationRoutes()));
         server.start();
         lifecycle.register("http-server", grace.plusSeconds(5), server::stop);
-        lifecycle.register("event-streams", QUICK, events.streams());
-        lifecycle.register("long-polls", QUICK, waiters);
-        lifecycle.register("dispatcher", QUICK, dispatcher);
-        lifecycle.register("readiness", QUICK, accepting);
+        lifecycle.register("event-streams", stepTimeout, events.streams());
+        lifecycle.register("long-polls", stepTimeout, waiters);
+        lifecycle.register("dispatcher", stepTimeout, dispatcher);
+        lifecycle.register("readiness", stepTimeout, accepting);
         LOG.info(() -> "Spindle " + instance + " listening on http://" + settings.server().host() + ":" + server.port());
         return new Running(server, database, instance);
     }

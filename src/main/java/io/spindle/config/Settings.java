@@ -5,12 +5,21 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Stream;
 
 /**
- * Everything Spindle is configured with, validated once by {@link SettingsLoader}.
+ * Everything Spindle is configured with, validated once by {@link SettingsLoader}. Each part states its keys
+ * once, in a table of {@link Key} constants beside its record: name, default, range and a one-line doc. A
+ * part's keys share one prefix, and each key ends in its record component's name ({@code maxConcurrent} ↔
+ * {@code dispatch.max-concurrent}).
  */
 public record Settings(Server server, Db db, Shutdown shutdown, Health health, Dispatch dispatch, Enqueue enqueue,
-                       Security security, ClientLimits clientLimits, Bus bus) {
+                       Security security, ClientLimits clientLimits, Bus bus, Listener listener, Observe observe) {
+
+    /** Every key of every part, in the order the documentation lists them. */
+    public static final List<Key<?>> KEYS = Stream.of(
+            Server.KEYS, Db.KEYS, Pool.KEYS, Embedded.KEYS, Listener.KEYS, Shutdown.KEYS, Health.KEYS, Observe.KEYS,
+            Dispatch.KEYS, Enqueue.KEYS, Bus.KEYS, Security.KEYS, ClientLimits.KEYS).flatMap(List::stream).toList();
 
     /** The given parts with the documented defaults for dispatch and enqueue. */
     public Settings(Server server, Db db, Shutdown shutdown, Health health) {
@@ -28,24 +37,47 @@ public record Settings(Server server, Db db, Shutdown shutdown, Health health, D
         this(server, db, shutdown, health, dispatch, enqueue, security, clientLimits, Bus.DEFAULTS);
     }
 
+    /** The given parts with the documented defaults for the notification listener and the observers. */
+    public Settings(Server server, Db db, Shutdown shutdown, Health health, Dispatch dispatch, Enqueue enqueue,
+                    Security security, ClientLimits clientLimits, Bus bus) {
+        this(server, db, shutdown, health, dispatch, enqueue, security, clientLimits, bus, Listener.DEFAULTS,
+             Observe.DEFAULTS);
+    }
+
     public Settings withSecurity(Security security) {
-        return new Settings(server, db, shutdown, health, dispatch, enqueue, security, clientLimits, bus);
+        return new Settings(server, db, shutdown, health, dispatch, enqueue, security, clientLimits, bus, listener, observe);
     }
 
     public Settings withClientLimits(ClientLimits clientLimits) {
-        return new Settings(server, db, shutdown, health, dispatch, enqueue, security, clientLimits, bus);
+        return new Settings(server, db, shutdown, health, dispatch, enqueue, security, clientLimits, bus, listener, observe);
     }
 
     public Settings withBus(Bus bus) {
-        return new Settings(server, db, shutdown, health, dispatch, enqueue, security, clientLimits, bus);
+        return new Settings(server, db, shutdown, health, dispatch, enqueue, security, clientLimits, bus, listener, observe);
     }
 
     /** The HTTP listener. */
     public record Server(String host, int port, long maxPayload) {
+        public static final Key<String> HOST = Key.text("server.host", "127.0.0.1",
+                "address to listen on; 0.0.0.0 for all interfaces (then API keys or security.anonymous are needed)");
+        public static final Key<Integer> PORT = Key.integer("server.port", 8080, 0, 65535,
+                "HTTP port; 0 picks a free one");
+        public static final Key<Long> MAX_PAYLOAD = Key.bytes("server.max-payload", 1L << 20, 1024, 64L << 20,
+                "largest request body in bytes; a larger one gets 413");
+        public static final List<Key<?>> KEYS = List.of(HOST, PORT, MAX_PAYLOAD);
+
+        static Server from(Key.Values values) {
+            return new Server(values.get(HOST), values.get(PORT), values.get(MAX_PAYLOAD));
+        }
     }
 
     /** PostgreSQL: an external server when {@code url} is present, else the embedded one. */
     public record Db(Optional<String> url, String username, String password, Pool pool, Embedded embedded) {
+        public static final Key<Optional<String>> URL = Key.jdbcUrl("db.url",
+                "JDBC URL of the PostgreSQL to use; unset means the embedded PostgreSQL");
+        public static final Key<String> USERNAME = Key.text("db.username", "postgres", "database user (with db.url)");
+        public static final Key<String> PASSWORD = Key.secret("db.password", "database password (with db.url)");
+        public static final List<Key<?>> KEYS = List.of(URL, USERNAME, PASSWORD);
     }
 
     /** HikariCP pool bounds and timeouts. */
@@ -55,38 +87,178 @@ public record Settings(Server server, Db db, Shutdown shutdown, Health health, D
                        Duration idleTimeout,
                        Duration maxLifetime,
                        Duration socketTimeout) {
+        public static final Key<Integer> MAX_SIZE = Key.integer("db.pool.max-size", 20, 1, 1000,
+                "most connections in the pool");
+        public static final Key<Integer> MIN_IDLE = Key.integer("db.pool.min-idle", 5, 0, 1000,
+                "idle connections kept open; not more than db.pool.max-size");
+        public static final Key<Duration> ACQUIRE_TIMEOUT = Key.duration("db.pool.acquire-timeout",
+                Duration.ofSeconds(3), Duration.ofMillis(250), Duration.ofMinutes(1),
+                "longest wait for a connection; then the request gets 503 with Retry-After");
+        public static final Key<Duration> IDLE_TIMEOUT = Key.duration("db.pool.idle-timeout",
+                Duration.ofSeconds(600), Duration.ofSeconds(10), Duration.ofDays(1),
+                "an idle connection above db.pool.min-idle is closed after this");
+        public static final Key<Duration> MAX_LIFETIME = Key.duration("db.pool.max-lifetime",
+                Duration.ofSeconds(1800), Duration.ofSeconds(30), Duration.ofDays(1),
+                "a connection is replaced after this");
+        public static final Key<Duration> SOCKET_TIMEOUT = Key.duration("db.pool.socket-timeout",
+                Duration.ofSeconds(15), Duration.ofSeconds(1), Duration.ofHours(1),
+                "a statement whose server stopped answering fails after this, then 503");
+        public static final List<Key<?>> KEYS = List.of(
+                MAX_SIZE, MIN_IDLE, ACQUIRE_TIMEOUT, IDLE_TIMEOUT, MAX_LIFETIME, SOCKET_TIMEOUT);
+
+        static Pool from(Key.Values values) {
+            return new Pool(values.get(MAX_SIZE), values.get(MIN_IDLE), values.get(ACQUIRE_TIMEOUT),
+                            values.get(IDLE_TIMEOUT), values.get(MAX_LIFETIME), values.get(SOCKET_TIMEOUT));
+        }
     }
 
     /** The embedded PostgreSQL used when no {@code db.url} is set. */
     public record Embedded(Path dataDir, int port) {
+        public static final Key<String> DATA_DIR = Key.text("db.embedded.data-dir", "data/postgres",
+                "where the embedded PostgreSQL keeps its data (without db.url)");
+        public static final Key<Integer> PORT = Key.integer("db.embedded.port", 0, 0, 65535,
+                "the embedded PostgreSQL's port; 0 picks a free one");
+        public static final List<Key<?>> KEYS = List.of(DATA_DIR, PORT);
+
+        static Embedded from(Key.Values values) {
+            return new Embedded(Path.of(values.get(DATA_DIR)), values.get(PORT));
+        }
     }
 
-    /** How long in-flight work may run on after shutdown begins. */
-    public record Shutdown(Duration grace) {
+    /** The connection that LISTENs for other instances' notifications. */
+    public record Listener(Duration reconnectDelay) {
+        public static final Key<Duration> RECONNECT_DELAY = Key.duration("db.listener.reconnect-delay",
+                Duration.ofSeconds(1), Duration.ofMillis(100), Duration.ofMinutes(1),
+                "pause between attempts to reconnect the notification listener after its connection is lost");
+        public static final List<Key<?>> KEYS = List.of(RECONNECT_DELAY);
+        public static final Listener DEFAULTS = from(Key.DEFAULTS);
+
+        static Listener from(Key.Values values) {
+            return new Listener(values.get(RECONNECT_DELAY));
+        }
+    }
+
+    /**
+     * How long in-flight work may run on after shutdown begins, and how long each other part may take to
+     * close before shutdown goes on without it.
+     */
+    public record Shutdown(Duration grace, Duration stepTimeout) {
+        public static final Key<Duration> GRACE = Key.duration("shutdown.grace",
+                Duration.ofSeconds(30), Duration.ZERO, Duration.ofMinutes(10),
+                "how long requests in flight and running tasks may finish after SIGTERM");
+        public static final Key<Duration> STEP_TIMEOUT = Key.duration("shutdown.step-timeout",
+                Duration.ofSeconds(5), Duration.ofMillis(100), Duration.ofMinutes(5),
+                "how long each shutdown step without a deadline of its own may take; then shutdown logs it and "
+                + "goes on");
+        public static final List<Key<?>> KEYS = List.of(GRACE, STEP_TIMEOUT);
+
+        /** The given grace, and the default step timeout. */
+        public Shutdown(Duration grace) {
+            this(grace, STEP_TIMEOUT.defaultValue());
+        }
+
+        static Shutdown from(Key.Values values) {
+            return new Shutdown(values.get(GRACE), values.get(STEP_TIMEOUT));
+        }
     }
 
     /** How long readiness waits for the database before it reports DOWN. */
     public record Health(Duration dbTimeout) {
+        public static final Key<Duration> DB_TIMEOUT = Key.duration("health.db-timeout",
+                Duration.ofSeconds(1), Duration.ofMillis(50), Duration.ofSeconds(30),
+                "readiness is DOWN when the database does not answer within this");
+        public static final List<Key<?>> KEYS = List.of(DB_TIMEOUT);
+
+        static Health from(Key.Values values) {
+            return new Health(values.get(DB_TIMEOUT));
+        }
+    }
+
+    /** How often the queue depth gauges are read from the database. */
+    public record Observe(Duration queueDepthInterval) {
+        public static final Key<Duration> QUEUE_DEPTH_INTERVAL = Key.duration("observe.queue-depth-interval",
+                Duration.ofSeconds(30), Duration.ofSeconds(1), Duration.ofHours(1),
+                "how often the queue depth gauges (tasks per queue and state) are read from the database");
+        public static final List<Key<?>> KEYS = List.of(QUEUE_DEPTH_INTERVAL);
+        public static final Observe DEFAULTS = from(Key.DEFAULTS);
+
+        static Observe from(Key.Values values) {
+            return new Observe(values.get(QUEUE_DEPTH_INTERVAL));
+        }
     }
 
     /**
      * Running tasks: how many at once on this instance, how many a claim may take, how long a lease outlives
-     * the handler's timeout, the safety-net poll, the cool-down of a failing backend, and how often finished
-     * tasks past retention are deleted.
+     * the handler's timeout, the safety-net poll, the cool-down of a failing backend, how often finished
+     * tasks past retention are deleted, and how many results per worker may wait to be written.
      */
     public record Dispatch(int maxConcurrent,
                            int maxClaim,
                            Duration leaseMargin,
                            Duration pollInterval,
                            Duration backendCooldown,
-                           Duration sweepInterval) {
-        public static final Dispatch DEFAULTS = new Dispatch(
-                64, 200, Duration.ofSeconds(30), Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofMinutes(1));
+                           Duration sweepInterval,
+                           int completionsPerWorker) {
+        public static final Key<Integer> MAX_CONCURRENT = Key.integer("dispatch.max-concurrent", 64, 1, 10_000,
+                "tasks running at once on this instance, over all queues").formerly("worker.max-concurrent");
+        public static final Key<Integer> MAX_CLAIM = Key.integer("dispatch.max-claim", 200, 1, 10_000,
+                "most tasks one claim statement takes");
+        public static final Key<Duration> LEASE_MARGIN = Key.duration("dispatch.lease-margin",
+                Duration.ofSeconds(30), Duration.ofSeconds(1), Duration.ofHours(1),
+                "a running task's lease lasts its handler timeout plus this; every instance rescues expired leases "
+                + "this often");
+        public static final Key<Duration> POLL_INTERVAL = Key.duration("dispatch.poll-interval",
+                Duration.ofSeconds(5), Duration.ofMillis(100), Duration.ofMinutes(10),
+                "safety-net poll for missed wake-ups, and how often the queue configurations are re-read; normal "
+                + "wake-ups are immediate");
+        public static final Key<Duration> BACKEND_COOLDOWN = Key.duration("dispatch.backend-cooldown",
+                Duration.ofSeconds(10), Duration.ZERO, Duration.ofHours(1),
+                "an http backend that failed 3 times in a row is skipped this long");
+        public static final Key<Duration> SWEEP_INTERVAL = Key.duration("dispatch.sweep-interval",
+                Duration.ofMinutes(1), Duration.ofSeconds(1), Duration.ofDays(1),
+                "how often finished tasks past their queue's retention are deleted").formerly("retention.sweep-interval");
+        public static final Key<Integer> COMPLETIONS_PER_WORKER = Key.integer("dispatch.completions-per-worker",
+                4, 1, 1000, "attempt results waiting to be written, per worker: the completion writer's queue holds "
+                + "this times dispatch.max-concurrent, and a worker waits while it is full");
+        public static final List<Key<?>> KEYS = List.of(MAX_CONCURRENT, MAX_CLAIM, LEASE_MARGIN, POLL_INTERVAL,
+                                                        BACKEND_COOLDOWN, SWEEP_INTERVAL, COMPLETIONS_PER_WORKER);
+        public static final Dispatch DEFAULTS = from(Key.DEFAULTS);
+
+        /** The given values, and the default {@code completionsPerWorker}. */
+        public Dispatch(int maxConcurrent, int maxClaim, Duration leaseMargin, Duration pollInterval,
+                        Duration backendCooldown, Duration sweepInterval) {
+            this(maxConcurrent, maxClaim, leaseMargin, pollInterval, backendCooldown, sweepInterval,
+                 COMPLETIONS_PER_WORKER.defaultValue());
+        }
+
+        static Dispatch from(Key.Values values) {
+            return new Dispatch(values.get(MAX_CONCURRENT), values.get(MAX_CLAIM), values.get(LEASE_MARGIN),
+                                values.get(POLL_INTERVAL), values.get(BACKEND_COOLDOWN), values.get(SWEEP_INTERVAL),
+                                values.get(COMPLETIONS_PER_WORKER));
+        }
     }
 
     /** Group commit of enqueues, and the bound on long-polling requests. */
-    public record Enqueue(int writers, int backlog, int maxWaiters) {
-        public static final Enqueue DEFAULTS = new Enqueue(4, 10_000, 10_000);
+    public record Enqueue(int writers, int backlog, int maxBatch, Duration ackTimeout, int maxWaiters) {
+        public static final Key<Integer> WRITERS = Key.integer("enqueue.writers", 4, 1, 64,
+                "enqueue writers; each inserts whatever single enqueues are waiting (up to enqueue.max-batch) in "
+                + "one statement");
+        public static final Key<Integer> BACKLOG = Key.integer("enqueue.backlog", 10_000, 1, 1_000_000,
+                "single enqueues waiting for a writer; beyond this, enqueue answers 503");
+        public static final Key<Integer> MAX_BATCH = Key.integer("enqueue.max-batch", 1000, 1, 100_000,
+                "most waiting enqueues one writer inserts in one statement");
+        public static final Key<Duration> ACK_TIMEOUT = Key.duration("enqueue.ack-timeout",
+                Duration.ofSeconds(30), Duration.ofSeconds(1), Duration.ofMinutes(10),
+                "longest a single enqueue waits for its commit; then 503 (the task may or may not be stored)");
+        public static final Key<Integer> MAX_WAITERS = Key.integer("enqueue.max-waiters", 10_000, 1, 1_000_000,
+                "requests long-polling a task with ?wait= at once; beyond this, 503").formerly("tasks.max-waiters");
+        public static final List<Key<?>> KEYS = List.of(WRITERS, BACKLOG, MAX_BATCH, ACK_TIMEOUT, MAX_WAITERS);
+        public static final Enqueue DEFAULTS = from(Key.DEFAULTS);
+
+        static Enqueue from(Key.Values values) {
+            return new Enqueue(values.get(WRITERS), values.get(BACKLOG), values.get(MAX_BATCH), values.get(ACK_TIMEOUT),
+                               values.get(MAX_WAITERS));
+        }
     }
 
     /**
@@ -94,7 +266,12 @@ public record Settings(Server server, Db db, Shutdown shutdown, Health health, D
      * ({@code security.anonymous}). With no key, every client is anonymous.
      */
     public record Security(boolean anonymous, List<ApiKey> apiKeys) {
-        public static final Security DEFAULTS = new Security(false, List.of());
+        public static final Key<Boolean> ANONYMOUS = Key.bool("security.anonymous", false,
+                "with no API key configured, also serve anyone on a non-loopback server.host (else Spindle refuses "
+                + "to start there); must be false when keys exist");
+        /** {@code security.api-keys} is a list of entries, read and documented on its own. */
+        public static final List<Key<?>> KEYS = List.of(ANONYMOUS);
+        public static final Security DEFAULTS = new Security(ANONYMOUS.defaultValue(), List.of());
 
         public Security {
             apiKeys = List.copyOf(apiKeys);
@@ -124,8 +301,27 @@ public record Settings(Server server, Db db, Shutdown shutdown, Health health, D
      */
     public record ClientLimits(boolean enabled, int permits, Duration period, int maxClients, Duration idleTimeout,
                                int maxStreams) {
-        public static final ClientLimits DEFAULTS = new ClientLimits(
-                true, 100_000, Duration.ofSeconds(1), 10_000, Duration.ofMinutes(5), 10);
+        public static final Key<Boolean> ENABLED = Key.bool("ratelimit.clients.enabled", true,
+                "per-client request limits (and the RateLimit headers) on /v1");
+        public static final Key<Integer> PERMITS = Key.integer("ratelimit.clients.permits", 100_000, 1, 100_000_000,
+                "requests each client (API key, or address when anonymous) may make per period; a batch enqueue "
+                + "costs one per 100 tasks");
+        public static final Key<Duration> PERIOD = Key.duration("ratelimit.clients.period",
+                Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofHours(1), "the window; whole seconds");
+        public static final Key<Integer> MAX_CLIENTS = Key.integer("ratelimit.clients.max-clients", 10_000, 16,
+                10_000_000, "client limiters held in memory; beyond, idle ones are evicted, then the least recent");
+        public static final Key<Duration> IDLE_TIMEOUT = Key.duration("ratelimit.clients.idle-timeout",
+                Duration.ofMinutes(5), Duration.ofSeconds(1), Duration.ofDays(1),
+                "a limiter unused this long is forgotten; not shorter than ratelimit.clients.period");
+        public static final Key<Integer> MAX_STREAMS = Key.integer("ratelimit.clients.max-streams", 10, 1, 100_000,
+                "SSE streams each client may hold open at once; the next gets 429");
+        public static final List<Key<?>> KEYS = List.of(ENABLED, PERMITS, PERIOD, MAX_CLIENTS, IDLE_TIMEOUT, MAX_STREAMS);
+        public static final ClientLimits DEFAULTS = from(Key.DEFAULTS);
+
+        static ClientLimits from(Key.Values values) {
+            return new ClientLimits(values.get(ENABLED), values.get(PERMITS), values.get(PERIOD),
+                                    values.get(MAX_CLIENTS), values.get(IDLE_TIMEOUT), values.get(MAX_STREAMS));
+        }
     }
 
     /**
@@ -138,7 +334,38 @@ public record Settings(Server server, Db db, Shutdown shutdown, Health health, D
      */
     public record Bus(int subscriberCapacity, long subscriberBytes, int replaySize, long replayBytes, int maxTopics,
                       int maxSubscribers, Duration keepAlive, Duration topicTtl, Duration flushInterval) {
-        public static final Bus DEFAULTS = new Bus(256, 1L << 20, 1000, 64L << 20, 10_000, 10_000, Duration.ofSeconds(15),
-                                                   Duration.ofMinutes(5), Duration.ofMillis(10));
+        public static final Key<Integer> SUBSCRIBER_CAPACITY = Key.integer("bus.subscriber-capacity", 256, 1, 100_000,
+                "events queued for one SSE subscriber; a full queue loses its oldest, then the subscriber gets lagged");
+        public static final Key<Long> SUBSCRIBER_BYTES = Key.bytes("bus.subscriber-bytes", 1L << 20, 64L << 10, 1L << 30,
+                "bytes of events queued for one subscriber, whatever their number; beyond, the oldest are dropped");
+        public static final Key<Integer> REPLAY_SIZE = Key.integer("bus.replay-size", 1000, 0, 1_000_000,
+                "events each topic keeps for Last-Event-ID replay");
+        public static final Key<Long> REPLAY_BYTES = Key.bytes("bus.replay-bytes", 64L << 20, 0, 1L << 40,
+                "bytes all topics' replay rings hold together (estimated); beyond, the publishing topic's oldest "
+                + "events leave its ring");
+        public static final Key<Integer> MAX_TOPICS = Key.integer("bus.max-topics", 10_000, 1, 10_000_000,
+                "topics held on this instance; at the bound the longest-idle topic without subscribers is forgotten, "
+                + "and if every topic has subscribers a new one gets 503");
+        public static final Key<Integer> MAX_SUBSCRIBERS = Key.integer("bus.max-subscribers", 10_000, 1, 10_000_000,
+                "SSE streams open at once on this instance; beyond this, 503");
+        public static final Key<Duration> KEEP_ALIVE = Key.duration("bus.keep-alive",
+                Duration.ofSeconds(15), Duration.ofMillis(10), Duration.ofMinutes(10),
+                "a stream with nothing to send gets a ': keep-alive' comment this often");
+        public static final Key<Duration> TOPIC_TTL = Key.duration("bus.topic-ttl",
+                Duration.ofMinutes(5), Duration.ofSeconds(1), Duration.ofDays(1),
+                "a topic with no subscriber for this long is forgotten, with its replay ring");
+        public static final Key<Duration> FLUSH_INTERVAL = Key.duration("bus.flush-interval",
+                Duration.ofMillis(10), Duration.ZERO, Duration.ofSeconds(1),
+                "a stream writes at most this often; events arriving meanwhile go out together (PT0S: every event "
+                + "at once, at a much higher CPU cost under heavy fan-out)");
+        public static final List<Key<?>> KEYS = List.of(SUBSCRIBER_CAPACITY, SUBSCRIBER_BYTES, REPLAY_SIZE, REPLAY_BYTES,
+                                                        MAX_TOPICS, MAX_SUBSCRIBERS, KEEP_ALIVE, TOPIC_TTL, FLUSH_INTERVAL);
+        public static final Bus DEFAULTS = from(Key.DEFAULTS);
+
+        static Bus from(Key.Values values) {
+            return new Bus(values.get(SUBSCRIBER_CAPACITY), values.get(SUBSCRIBER_BYTES), values.get(REPLAY_SIZE),
+                           values.get(REPLAY_BYTES), values.get(MAX_TOPICS), values.get(MAX_SUBSCRIBERS),
+                           values.get(KEEP_ALIVE), values.get(TOPIC_TTL), values.get(FLUSH_INTERVAL));
+        }
     }
 }

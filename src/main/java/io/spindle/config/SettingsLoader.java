@@ -3,7 +3,6 @@ package io.spindle.config;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
@@ -22,8 +21,9 @@ import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
 
 /**
- * Builds {@link Settings} from Helidon {@link Config}: the one place that reads configuration.
- * Every value is checked here so a bad one stops start-up with a message naming its key.
+ * Builds {@link Settings} from Helidon {@link Config}: the one place that reads configuration. Each part's
+ * keys ({@link Key}) are read with their default and checked against their range, and the few rules that
+ * bind two keys are checked here, so a bad value stops start-up with a message naming its key.
  */
 public final class SettingsLoader {
     private static final Pattern KEY_NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
@@ -40,8 +40,8 @@ public final class SettingsLoader {
     }
 
     /**
-     * System properties over environment variables over {@code config/application.yaml} in the working directory over the
-     * defaults packed in the jar.
+     * System properties over environment variables over {@code config/application.yaml} in the working directory;
+     * a key set in none of them has its default from the key tables of {@link Settings}.
      */
     public static Config defaultSources() {
         return Config.builder()
@@ -50,7 +50,6 @@ public final class SettingsLoader {
                 .addSource(ConfigSources.systemProperties())
                 .addSource(ConfigSources.environmentVariables())
                 .addSource(ConfigSources.file("config/application.yaml").optional())
-                .addSource(ConfigSources.classpath("application.yaml"))
                 .build();
     }
 
@@ -64,61 +63,19 @@ public final class SettingsLoader {
     }
 
     private Settings settings() {
-        var server = new Settings.Server(
-                text("server.host", "127.0.0.1"),
-                integer("server.port", 8080, 0, 65535),
-                longValue("server.max-payload", 1_048_576L, 1024L, 64L * 1024 * 1024));
-        var pool = new Settings.Pool(
-                integer("db.pool.max-size", 20, 1, 1000),
-                integer("db.pool.min-idle", 5, 0, 1000),
-                duration("db.pool.acquire-timeout", Duration.ofSeconds(3), Duration.ofMillis(250), Duration.ofMinutes(1)),
-                duration("db.pool.idle-timeout", Duration.ofSeconds(600), Duration.ofSeconds(10), Duration.ofDays(1)),
-                duration("db.pool.max-lifetime", Duration.ofSeconds(1800), Duration.ofSeconds(30), Duration.ofDays(1)),
-                duration("db.pool.socket-timeout", Duration.ofSeconds(15), Duration.ofSeconds(1), Duration.ofHours(1)));
+        Key.Values values = this::read;
+        var server = Settings.Server.from(values);
+        var pool = Settings.Pool.from(values);
         if (pool.minIdle() > pool.maxSize()) {
-            throw new InvalidSettingException("db.pool.min-idle", "must not exceed db.pool.max-size (" + pool.maxSize() + ")");
+            throw new InvalidSettingException(Settings.Pool.MIN_IDLE.name(),
+                                              "must not exceed db.pool.max-size (" + pool.maxSize() + ")");
         }
-        Optional<String> url = config.get("db.url").asString().asOptional().map(String::strip).filter(s -> !s.isEmpty());
-        url.ifPresent(u -> {
-            if (!u.startsWith("jdbc:postgresql:")) {
-                throw new InvalidSettingException("db.url", "must be a jdbc:postgresql: URL, got '" + u + "'");
-            }
-        });
-        var db = new Settings.Db(url,
-                                 text("db.username", "postgres"),
-                                 config.get("db.password").asString().orElse(""),
-                                 pool,
-                                 new Settings.Embedded(Path.of(text("db.embedded.data-dir", "data/postgres")),
-                                                       integer("db.embedded.port", 0, 0, 65535)));
-        var shutdown = new Settings.Shutdown(
-                duration("shutdown.grace", Duration.ofSeconds(30), Duration.ZERO, Duration.ofMinutes(10)));
-        var health = new Settings.Health(
-                duration("health.db-timeout", Duration.ofSeconds(1), Duration.ofMillis(50), Duration.ofSeconds(30)));
-        var dispatch = new Settings.Dispatch(
-                integer("worker.max-concurrent", 64, 1, 10_000),
-                integer("dispatch.max-claim", 200, 1, 10_000),
-                duration("dispatch.lease-margin", Duration.ofSeconds(30), Duration.ofSeconds(1), Duration.ofHours(1)),
-                duration("dispatch.poll-interval", Duration.ofSeconds(5), Duration.ofMillis(100), Duration.ofMinutes(10)),
-                duration("dispatch.backend-cooldown", Duration.ofSeconds(10), Duration.ZERO, Duration.ofHours(1)),
-                duration("retention.sweep-interval", Duration.ofMinutes(1), Duration.ofSeconds(1), Duration.ofDays(1)));
-        var enqueue = new Settings.Enqueue(
-                integer("enqueue.writers", 4, 1, 64),
-                integer("enqueue.backlog", 10_000, 1, 1_000_000),
-                integer("tasks.max-waiters", 10_000, 1, 1_000_000));
-        return new Settings(server, db, shutdown, health, dispatch, enqueue, security(server), clientLimits(), bus());
-    }
-
-    private Settings.Bus bus() {
-        return new Settings.Bus(
-                integer("bus.subscriber-capacity", 256, 1, 100_000),
-                longValue("bus.subscriber-bytes", 1L << 20, 64L * 1024, 1L << 30),
-                integer("bus.replay-size", 1000, 0, 1_000_000),
-                longValue("bus.replay-bytes", 64L << 20, 0, 1L << 40),
-                integer("bus.max-topics", 10_000, 1, 10_000_000),
-                integer("bus.max-subscribers", 10_000, 1, 10_000_000),
-                duration("bus.keep-alive", Duration.ofSeconds(15), Duration.ofMillis(10), Duration.ofMinutes(10)),
-                duration("bus.topic-ttl", Duration.ofMinutes(5), Duration.ofSeconds(1), Duration.ofDays(1)),
-                duration("bus.flush-interval", Duration.ofMillis(10), Duration.ZERO, Duration.ofSeconds(1)));
+        var db = new Settings.Db(read(Settings.Db.URL), read(Settings.Db.USERNAME), read(Settings.Db.PASSWORD), pool,
+                                 Settings.Embedded.from(values));
+        return new Settings(server, db, Settings.Shutdown.from(values), Settings.Health.from(values),
+                            Settings.Dispatch.from(values), Settings.Enqueue.from(values), security(server),
+                            clientLimits(values), Settings.Bus.from(values), Settings.Listener.from(values),
+                            Settings.Observe.from(values));
     }
 
     /**
@@ -126,15 +83,16 @@ public final class SettingsLoader {
      * {@code security.anonymous: true}.
      */
     private Settings.Security security(Settings.Server server) {
-        boolean anonymous = bool("security.anonymous", false);
+        boolean anonymous = read(Settings.Security.ANONYMOUS);
         List<Settings.ApiKey> keys = apiKeys();
         if (keys.isEmpty() && !anonymous && !isLoopback(server.host())) {
-            throw new InvalidSettingException("security.anonymous", "no API key is configured (security.api-keys) and "
+            throw new InvalidSettingException(Settings.Security.ANONYMOUS.name(), "no API key is configured (security.api-keys) and "
                     + "server.host " + server.host() + " is not a loopback address; configure API keys, or set "
-                    + "security.anonymous: true (SECURITY_ANONYMOUS=true) to serve anyone who can reach it");
+                    + "security.anonymous: true (" + Settings.Security.ANONYMOUS.environmentVariable()
+                    + "=true) to serve anyone who can reach it");
         }
         if (!keys.isEmpty() && anonymous) {
-            throw new InvalidSettingException("security.anonymous",
+            throw new InvalidSettingException(Settings.Security.ANONYMOUS.name(),
                     "must not be true when security.api-keys are configured (every request then needs a key)");
         }
         return new Settings.Security(anonymous, keys);
@@ -233,57 +191,87 @@ public final class SettingsLoader {
         }
     }
 
-    private Settings.ClientLimits clientLimits() {
-        Duration period = duration("ratelimit.clients.period", Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofHours(1));
-        if (period.getNano() != 0) {
-            throw new InvalidSettingException("ratelimit.clients.period", "must be whole seconds, got " + period);
+    private Settings.ClientLimits clientLimits(Key.Values values) {
+        Settings.ClientLimits limits = Settings.ClientLimits.from(values);
+        if (limits.period().getNano() != 0) {
+            throw new InvalidSettingException(Settings.ClientLimits.PERIOD.name(),
+                                              "must be whole seconds, got " + limits.period());
         }
-        Duration idle = duration("ratelimit.clients.idle-timeout", Duration.ofMinutes(5), Duration.ofSeconds(1), Duration.ofDays(1));
-        if (idle.compareTo(period) < 0) {
-            throw new InvalidSettingException("ratelimit.clients.idle-timeout",
-                                              "must not be shorter than ratelimit.clients.period (" + period + ")");
+        if (limits.idleTimeout().compareTo(limits.period()) < 0) {
+            throw new InvalidSettingException(Settings.ClientLimits.IDLE_TIMEOUT.name(),
+                                              "must not be shorter than ratelimit.clients.period (" + limits.period() + ")");
         }
-        return new Settings.ClientLimits(
-                bool("ratelimit.clients.enabled", true),
-                integer("ratelimit.clients.permits", 100_000, 1, 100_000_000),
-                period,
-                integer("ratelimit.clients.max-clients", 10_000, 16, 10_000_000),
-                idle,
-                integer("ratelimit.clients.max-streams", 10, 1, 100_000));
+        return limits;
     }
 
-    private boolean bool(String key, boolean defaultValue) {
-        Optional<String> raw = config.get(key).asString().asOptional().map(String::strip);
-        if (raw.isEmpty()) {
-            return defaultValue;
+    /** The key's value as configured (under its name, or its former one), else its default; checked against its range. */
+    @SuppressWarnings("unchecked") // each Key factory pairs a Type with the Java type of its values
+    private <T> T read(Key<T> key) {
+        Optional<Raw> raw = raw(key);
+        String name = raw.map(Raw::key).orElse(key.name());
+        Object value = switch (key.type()) {
+            case TEXT -> text(name, raw.map(Raw::value).orElse((String) key.defaultValue()));
+            case SECRET -> raw.map(Raw::value).orElse((String) key.defaultValue());
+            case JDBC_URL -> jdbcUrl(name, raw.map(Raw::value));
+            case BOOLEAN -> raw.map(r -> bool(name, r.value())).orElse((Boolean) key.defaultValue());
+            case INTEGER -> (int) number(name, raw, (Integer) key.defaultValue(), (Integer) key.min(), (Integer) key.max());
+            case BYTES -> number(name, raw, (Long) key.defaultValue(), (Long) key.min(), (Long) key.max());
+            case DURATION -> duration(name, raw, (Duration) key.defaultValue(), (Duration) key.min(), (Duration) key.max());
+        };
+        return (T) value;
+    }
+
+    /** A value as set, and the name it was set under. */
+    private record Raw(String key, String value) {
+    }
+
+    private Optional<Raw> raw(Key<?> key) {
+        Optional<Raw> current = set(key.name());
+        Optional<Raw> former = key.formerName().flatMap(this::set);
+        if (current.isPresent() && former.isPresent()
+                && !current.get().value().strip().equals(former.get().value().strip())) {
+            throw new InvalidSettingException(key.name(), "is '" + current.get().value().strip() + "' but its former name "
+                    + former.get().key() + " is '" + former.get().value().strip() + "'; set only " + key.name());
         }
-        return switch (raw.get().toLowerCase(Locale.ROOT)) {
+        return current.or(() -> former);
+    }
+
+    private Optional<Raw> set(String key) {
+        return config.get(key).asString().asOptional().map(value -> new Raw(key, value));
+    }
+
+    private static String text(String key, String value) {
+        String stripped = value.strip();
+        if (stripped.isEmpty()) {
+            throw new InvalidSettingException(key, "must not be empty");
+        }
+        return stripped;
+    }
+
+    private static Optional<String> jdbcUrl(String key, Optional<String> raw) {
+        Optional<String> url = raw.map(String::strip).filter(s -> !s.isEmpty());
+        url.ifPresent(u -> {
+            if (!u.startsWith("jdbc:postgresql:")) {
+                throw new InvalidSettingException(key, "must be a jdbc:postgresql: URL, got '" + u + "'");
+            }
+        });
+        return url;
+    }
+
+    private static boolean bool(String key, String raw) {
+        return switch (raw.strip().toLowerCase(Locale.ROOT)) {
             case "true" -> true;
             case "false" -> false;
-            default -> throw new InvalidSettingException(key, "must be true or false, got '" + raw.get() + "'");
+            default -> throw new InvalidSettingException(key, "must be true or false, got '" + raw.strip() + "'");
         };
     }
 
-    private String text(String key, String defaultValue) {
-        String value = config.get(key).asString().orElse(defaultValue).strip();
-        if (value.isEmpty()) {
-            throw new InvalidSettingException(key, "must not be empty");
-        }
-        return value;
-    }
-
-    private int integer(String key, int defaultValue, int min, int max) {
-        long value = longValue(key, defaultValue, min, max);
-        return (int) value;
-    }
-
-    private long longValue(String key, long defaultValue, long min, long max) {
-        Optional<String> raw = config.get(key).asString().asOptional();
+    private static long number(String key, Optional<Raw> raw, long defaultValue, long min, long max) {
         long value;
         try {
-            value = raw.map(String::strip).map(Long::parseLong).orElse(defaultValue);
+            value = raw.map(r -> Long.parseLong(r.value().strip())).orElse(defaultValue);
         } catch (NumberFormatException e) {
-            throw new InvalidSettingException(key, "must be a whole number, got '" + raw.orElse("") + "'");
+            throw new InvalidSettingException(key, "must be a whole number, got '" + raw.get().value() + "'");
         }
         if (value < min || value > max) {
             throw new InvalidSettingException(key, "must be between " + min + " and " + max + ", got " + value);
@@ -291,13 +279,13 @@ public final class SettingsLoader {
         return value;
     }
 
-    private Duration duration(String key, Duration defaultValue, Duration min, Duration max) {
-        Optional<String> raw = config.get(key).asString().asOptional();
+    private static Duration duration(String key, Optional<Raw> raw, Duration defaultValue, Duration min, Duration max) {
         Duration value;
         try {
-            value = raw.map(String::strip).map(Duration::parse).orElse(defaultValue);
+            value = raw.map(r -> Duration.parse(r.value().strip())).orElse(defaultValue);
         } catch (DateTimeParseException e) {
-            throw new InvalidSettingException(key, "must be an ISO-8601 duration such as PT30S, got '" + raw.orElse("") + "'");
+            throw new InvalidSettingException(key, "must be an ISO-8601 duration such as PT30S, got '"
+                    + raw.get().value() + "'");
         }
         if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
             throw new InvalidSettingException(key, "must be between " + min + " and " + max + ", got " + value);

@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 
+import io.helidon.common.media.type.MediaTypes;
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
 import io.helidon.config.EnvironmentVariables;
@@ -36,16 +37,14 @@ class SettingsLoaderTest {
     }
 
     @Test
-    void theSampleConfigFileStatesTheDefaults() {
-        assertThat(SAMPLE).exists();
-        Settings fromSample = SettingsLoader.load(Config.just(ConfigSources.file(SAMPLE)));
-        assertThat(fromSample).isEqualTo(DOCUMENTED);
+    void theSampleConfigFileStatesTheDefaults() throws Exception {
+        assertThat(SettingsLoader.load(sampleUncommented())).isEqualTo(DOCUMENTED);
     }
 
     @Test
-    void theDefaultsPackedInTheJarAreTheDocumentedOnes() {
-        Settings packed = SettingsLoader.load(Config.just(ConfigSources.classpath("application.yaml")));
-        assertThat(packed).isEqualTo(DOCUMENTED);
+    void theJarPacksNoSecondCopyOfTheDefaults() {
+        // the defaults live in the key tables of Settings only; a packed application.yaml would be a second copy
+        assertThat(SettingsLoader.class.getClassLoader().getResource("application.yaml")).isNull();
     }
 
     @Test
@@ -66,8 +65,40 @@ class SettingsLoaderTest {
         values.put("db.pool.socket-timeout", "PT20S");
         values.put("db.embedded.data-dir", "/var/lib/spindle/pg");
         values.put("db.embedded.port", "15432");
+        values.put("db.listener.reconnect-delay", "PT2S");
         values.put("shutdown.grace", "PT5S");
+        values.put("shutdown.step-timeout", "PT3S");
         values.put("health.db-timeout", "PT0.5S");
+        values.put("observe.queue-depth-interval", "PT10S");
+        values.put("dispatch.max-concurrent", "32");
+        values.put("dispatch.max-claim", "50");
+        values.put("dispatch.lease-margin", "PT20S");
+        values.put("dispatch.poll-interval", "PT2S");
+        values.put("dispatch.backend-cooldown", "PT0S");
+        values.put("dispatch.sweep-interval", "PT30S");
+        values.put("dispatch.completions-per-worker", "8");
+        values.put("enqueue.writers", "2");
+        values.put("enqueue.backlog", "500");
+        values.put("enqueue.max-batch", "100");
+        values.put("enqueue.ack-timeout", "PT10S");
+        values.put("enqueue.max-waiters", "50");
+        values.put("bus.subscriber-capacity", "16");
+        values.put("bus.subscriber-bytes", "65536");
+        values.put("bus.replay-size", "0");
+        values.put("bus.replay-bytes", "0");
+        values.put("bus.max-topics", "5");
+        values.put("bus.max-subscribers", "6");
+        values.put("bus.keep-alive", "PT1S");
+        values.put("bus.topic-ttl", "PT1M");
+        values.put("bus.flush-interval", "PT0S");
+        values.put("ratelimit.clients.enabled", "false");
+        values.put("ratelimit.clients.permits", "1000");
+        values.put("ratelimit.clients.period", "PT10S");
+        values.put("ratelimit.clients.max-clients", "500");
+        values.put("ratelimit.clients.idle-timeout", "PT1M");
+        values.put("ratelimit.clients.max-streams", "2");
+        assertThat(values.keySet()).as("every key of the tables")
+                .containsExactlyInAnyOrderElementsOf(Settings.KEYS.stream().map(Key::name).toList());
 
         Settings settings = SettingsLoader.load(Config.just(ConfigSources.create(values)));
 
@@ -77,15 +108,23 @@ class SettingsLoaderTest {
                                 new Settings.Pool(7, 2, Duration.ofMillis(1500), Duration.ofMinutes(2),
                                                   Duration.ofHours(1), Duration.ofSeconds(20)),
                                 new Settings.Embedded(Path.of("/var/lib/spindle/pg"), 15432)),
-                new Settings.Shutdown(Duration.ofSeconds(5)),
-                new Settings.Health(Duration.ofMillis(500)))
-                .withSecurity(new Settings.Security(true, java.util.List.of())));
+                new Settings.Shutdown(Duration.ofSeconds(5), Duration.ofSeconds(3)),
+                new Settings.Health(Duration.ofMillis(500)),
+                new Settings.Dispatch(32, 50, Duration.ofSeconds(20), Duration.ofSeconds(2), Duration.ZERO,
+                                      Duration.ofSeconds(30), 8),
+                new Settings.Enqueue(2, 500, 100, Duration.ofSeconds(10), 50),
+                new Settings.Security(true, java.util.List.of()),
+                new Settings.ClientLimits(false, 1000, Duration.ofSeconds(10), 500, Duration.ofMinutes(1), 2),
+                new Settings.Bus(16, 65536, 0, 0, 5, 6, Duration.ofSeconds(1), Duration.ofMinutes(1), Duration.ZERO),
+                new Settings.Listener(Duration.ofSeconds(2)),
+                new Settings.Observe(Duration.ofSeconds(10))));
     }
 
     @Test
-    void overridesLayerOverTheSampleFileKeyByKey() {
+    void overridesLayerOverTheSampleFileKeyByKey() throws Exception {
         Config config = Config.just(ConfigSources.create(Map.of("server.port", "9191")),
-                                    ConfigSources.file(SAMPLE));
+                                    ConfigSources.create(ConfigurationReference.uncommented(Files.readString(SAMPLE)),
+                                                         MediaTypes.APPLICATION_X_YAML));
         Settings settings = SettingsLoader.load(config);
         assertThat(settings.server().port()).isEqualTo(9191);
         assertThat(settings.server().host()).isEqualTo("127.0.0.1");
@@ -101,8 +140,7 @@ class SettingsLoaderTest {
                 "SERVER_MAX_dash_PAYLOAD", "4096",
                 "DB_POOL_MIN_dash_IDLE", "3",
                 "SERVER_PORT", "8181"));
-        Config config = Config.just(ConfigSources.create(environment),
-                                    ConfigSources.classpath("application.yaml"));
+        Config config = Config.just(ConfigSources.create(environment));
 
         Settings settings = SettingsLoader.load(config);
 
@@ -110,6 +148,40 @@ class SettingsLoaderTest {
         assertThat(settings.server().maxPayload()).isEqualTo(4096);
         assertThat(settings.db().pool().minIdle()).isEqualTo(3);
         assertThat(settings.server().port()).isEqualTo(8181);
+    }
+
+    @Test
+    void renamedKeysAreStillReadUnderTheirFormerNames() {
+        Map<String, String> environment = EnvironmentVariables.expand(Map.of(
+                "WORKER_MAX_dash_CONCURRENT", "128",
+                "RETENTION_SWEEP_dash_INTERVAL", "PT10S",
+                "TASKS_MAX_dash_WAITERS", "7"));
+
+        Settings settings = SettingsLoader.load(Config.just(ConfigSources.create(environment)));
+
+        assertThat(settings.dispatch().maxConcurrent()).isEqualTo(128);
+        assertThat(settings.dispatch().sweepInterval()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(settings.enqueue().maxWaiters()).isEqualTo(7);
+    }
+
+    @Test
+    void aBadValueUnderAFormerNameIsRefusedNamingIt() {
+        InvalidSettingException e = catchThrowableOfType(InvalidSettingException.class, () -> SettingsLoader.load(
+                Config.just(ConfigSources.create(Map.of("worker.max-concurrent", "0")))));
+        assertThat(e.key()).isEqualTo("worker.max-concurrent");
+    }
+
+    @Test
+    void aKeyAndItsFormerNameMustNotDisagree() {
+        assertThat(SettingsLoader.load(Config.just(ConfigSources.create(Map.of(
+                "dispatch.max-concurrent", "128", "worker.max-concurrent", "128")))).dispatch().maxConcurrent())
+                .isEqualTo(128);
+
+        InvalidSettingException e = catchThrowableOfType(InvalidSettingException.class, () -> SettingsLoader.load(
+                Config.just(ConfigSources.create(Map.of("dispatch.max-concurrent", "128", "worker.max-concurrent", "64")))));
+
+        assertThat(e.key()).isEqualTo("dispatch.max-concurrent");
+        assertThat(e.getMessage()).contains("worker.max-concurrent", "128", "64").doesNotContain("\n");
     }
 
     @Test
@@ -180,6 +252,11 @@ class SettingsLoaderTest {
 
         assertThat(e).isNotNull();
         assertThat(e.key()).isEqualTo("db.pool.min-idle");
+    }
+
+    private static Config sampleUncommented() throws Exception {
+        return Config.just(ConfigSources.create(ConfigurationReference.uncommented(Files.readString(SAMPLE)),
+                                                MediaTypes.APPLICATION_X_YAML));
     }
 
     @Test
