@@ -14,7 +14,7 @@ import io.spindle.config.Settings;
 import io.spindle.security.ClientLimits;
 
 /**
- * Lookup-and-charge throughput of Spindle's client limiter cache (ConcurrentHashMap, lock only to insert)
+ * Lookup-and-charge throughput of Spindle's client limiter cache (Caffeine, lock only to insert)
  * against the obvious alternative, an access-ordered LinkedHashMap under one ReentrantLock, from THREADS threads:
  * one hot client, 1,000 clients, and a stream of new clients past the bound.
  * Usage: java -cp 'target/spindle.jar:target/libs/*' bench/security/LimiterContention.java [THREADS] [SECONDS]
