@@ -47,13 +47,13 @@ die() { echo "security.sh: $*" >&2; exit 1; }
 source "$ROOT/bench/lib.sh"
 use_newest_jdk
 
-command -v wrk >/dev/null || die "wrk is required (apt-get install wrk)"
+part() { [[ ",$PARTS," == *",$1,"* ]]; }
+
+! part overhead || command -v wrk >/dev/null || die "wrk is required for the overhead part (apt-get install wrk)"
 command -v curl >/dev/null || die "curl is required"
 command -v psql >/dev/null || die "psql is required (to create the benchmark database)"
 SPINDLE_JAR=$(realpath "${SPINDLE_JAR:-$ROOT/target/spindle.jar}")
 [ -f "$SPINDLE_JAR" ] || die "$SPINDLE_JAR is missing; run: mvn -B package -DskipTests"
-part() { [[ ",$PARTS," == *",$1,"* ]]; }
-
 # --- scratch: logs, the database; removed on exit --------------------------------------------------
 WORK=$(mktemp -d)
 DB=spindle_bench_security_$$
