@@ -16,7 +16,8 @@
 #
 # 3. The limiter cache alone (bench/security/LimiterContention.java): charges per second from 8 threads through
 #    Spindle's cache (Caffeine; lock-free lookups, a lock only to insert) and through an access-ordered
-#    LinkedHashMap under one lock, for one hot client, 1,000 clients, and new clients past the bound.
+#    LinkedHashMap under one lock, for one hot client, 1,000 clients, and new clients past the bound; then the CPU
+#    time per charge of one thread (steadier than the rates when the machine is busy with other work).
 #
 # Usage: mvn -B package -DskipTests && bash bench/security.sh
 # Environment: PARTS (overhead,flood,cache: which of the three to run), SPINDLE_JAR (target/spindle.jar, with its
@@ -177,7 +178,10 @@ fi
 # --- the limiter cache alone, in process: lookups and charges per second against a locked LRU -------
 if part cache; then
 echo
-CONTENTION=$(java -cp "$SPINDLE_JAR:$(dirname "$SPINDLE_JAR")/libs/*" "$ROOT/bench/security/LimiterContention.java" 8 3 2>/dev/null)
+CLASSPATH_UNDER_TEST="$SPINDLE_JAR:$(dirname "$SPINDLE_JAR")/libs/*"
+CONTENTION=$(java -cp "$CLASSPATH_UNDER_TEST" "$ROOT/bench/security/LimiterContention.java" 8 3 2>/dev/null)
+CONTENTION="$CONTENTION
+$(java -cp "$CLASSPATH_UNDER_TEST" "$ROOT/bench/security/LimiterContention.java" 1 3 cpu 2>/dev/null)"
 echo "$CONTENTION"
 fi
 
