@@ -18,7 +18,9 @@ import io.spindle.config.Settings;
 /**
  * The per-client limits of SPEC §6: a Resilience4j {@link RateLimiter} for each client, kept in a bounded,
  * idle-evicting Caffeine cache (never an unbounded {@code RateLimiterRegistry}), and a bound on each client's open
- * event streams. Time comes from the injected {@code nanoTime}, which the limiters and the cache share.
+ * event streams. Time comes from the injected {@code nanoTime}, which the limiters and the cache share. A limiter
+ * unused for {@code idle-timeout} is dropped; when the cache is full, Caffeine's W-TinyLFU policy drops the rarely
+ * used first, so a flood of one-off identities does not push out a client in steady use.
  *
  * <p>Caffeine evicts after an insert, not before, and leaves it to whichever thread next holds its maintenance lock.
  * So that the bound is never passed even by a flood of first requests from many threads, the cache runs its
