@@ -15,11 +15,14 @@
 #    spindle_ratelimit_clients gauge (bounded by ratelimit.clients.max-clients, default 10000).
 #
 # 3. The limiter cache alone (bench/security/LimiterContention.java): charges per second from 8 threads through
-#    Spindle's cache (lock-free lookups, a lock only to insert) and through an access-ordered LinkedHashMap under
-#    one lock, for one hot client, 1,000 clients, and new clients past the bound.
+#    Spindle's cache (Caffeine; lock-free lookups, a lock only to insert) and through an access-ordered
+#    LinkedHashMap under one lock, for one hot client, 1,000 clients, and new clients past the bound; then the CPU
+#    time per charge of one thread (steadier than the rates when the machine is busy with other work).
 #
 # Usage: mvn -B package -DskipTests && bash bench/security.sh
-# Environment: ROUNDS (5), DURATION (10s), THREADS (2), CONNECTIONS (64), FLOOD (100000), HEAP (512m),
+# Environment: PARTS (overhead,flood,cache: which of the three to run), SPINDLE_JAR (target/spindle.jar, with its
+#              libs/ beside it: point it at a copy of an older build to compare), ROUNDS (5), DURATION (10s),
+#              THREADS (2), CONNECTIONS (64), FLOOD (100000), HEAP (512m),
 #              PGHOST (127.0.0.1), PGPORT (5432), PGUSER (postgres), PGPASSWORD (none).
 # Results are printed and kept under bench/results/.
 set -euo pipefail
@@ -31,6 +34,7 @@ DURATION=${DURATION:-10s}
 THREADS=${THREADS:-2}
 CONNECTIONS=${CONNECTIONS:-64}
 FLOOD=${FLOOD:-100000}
+PARTS=${PARTS:-overhead,flood,cache}
 HEAP=${HEAP:-512m}
 PGHOST=${PGHOST:-127.0.0.1}
 PGPORT=${PGPORT:-5432}
@@ -44,12 +48,13 @@ die() { echo "security.sh: $*" >&2; exit 1; }
 source "$ROOT/bench/lib.sh"
 use_newest_jdk
 
-command -v wrk >/dev/null || die "wrk is required (apt-get install wrk)"
+part() { [[ ",$PARTS," == *",$1,"* ]]; }
+
+! part overhead || command -v wrk >/dev/null || die "wrk is required for the overhead part (apt-get install wrk)"
 command -v curl >/dev/null || die "curl is required"
 command -v psql >/dev/null || die "psql is required (to create the benchmark database)"
-SPINDLE_JAR=$ROOT/target/spindle.jar
-[ -f "$SPINDLE_JAR" ] || die "target/spindle.jar is missing; run: mvn -B package -DskipTests"
-
+SPINDLE_JAR=$(realpath "${SPINDLE_JAR:-$ROOT/target/spindle.jar}")
+[ -f "$SPINDLE_JAR" ] || die "$SPINDLE_JAR is missing; run: mvn -B package -DskipTests"
 # --- scratch: logs, the database; removed on exit --------------------------------------------------
 WORK=$(mktemp -d)
 DB=spindle_bench_security_$$
@@ -90,10 +95,13 @@ await_ready() {
     done
 }
 
+if part overhead || part flood; then
 PORT_WITH=$(free_port)
 start with "$PORT_WITH" SECURITY_API_dash_KEYS_0_NAME=bench SECURITY_API_dash_KEYS_0_ROLES=admin \
     SECURITY_API_dash_KEYS_0_KEY_dash_ENV=BENCH_KEY BENCH_KEY="$KEY"
 await_ready with "$PORT_WITH"   # the first start migrates the schema; the second then finds it done
+fi
+if part overhead; then
 PORT_WITHOUT=$(free_port)
 start without "$PORT_WITHOUT" RATELIMIT_CLIENTS_ENABLED=false
 await_ready without "$PORT_WITHOUT"
@@ -105,6 +113,8 @@ HEADERS_WITH=$(curl -s -D - -o /dev/null -H "Authorization: Bearer $KEY" "http:/
 grep -qi '^RateLimit:' <<<"$HEADERS_WITH" || die "the instance with security sent no RateLimit header"
 HEADERS_WITHOUT=$(curl -s -D - -o /dev/null "http://127.0.0.1:$PORT_WITHOUT$PATH_UNDER_TEST")
 if grep -qi '^RateLimit:' <<<"$HEADERS_WITHOUT"; then die "the instance without limits sent a RateLimit header"; fi
+
+fi
 
 # bench NAME PORT [HEADER] : one wrk run; prints requests/s; fails on any non-2xx response
 bench() {
@@ -122,7 +132,9 @@ median() {
     sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
-echo "java: $(java -version 2>&1 | head -n 1); $(nproc) CPUs; wrk -t$THREADS -c$CONNECTIONS -d$DURATION GET $PATH_UNDER_TEST"
+echo "java: $(java -version 2>&1 | head -n 1); $(nproc) CPUs; jar: $SPINDLE_JAR; parts: $PARTS"
+if part overhead; then
+echo "wrk -t$THREADS -c$CONNECTIONS -d$DURATION GET $PATH_UNDER_TEST"
 echo "with:    port $PORT_WITH, API key required, rate limits on (100000 per PT1S)"
 echo "without: port $PORT_WITHOUT, anonymous, ratelimit.clients.enabled=false"
 echo "warm-up ..."
@@ -139,6 +151,7 @@ for round in $(seq 1 "$ROUNDS"); do
 done
 W=$(printf '%s\n' "${with_rps[@]}" | median)
 WO=$(printf '%s\n' "${without_rps[@]}" | median)
+fi
 
 # --- the flood -------------------------------------------------------------------------------------
 heap_kb() {   # heap used after a full GC, in KiB
@@ -149,6 +162,7 @@ heap_kb() {   # heap used after a full GC, in KiB
 live_limiters() {
     curl -s "http://127.0.0.1:$PORT_WITH/observe/metrics" | awk '/^spindle_ratelimit_clients[ {]/ { print $NF }'
 }
+if part flood; then
 echo
 echo "flood: $FLOOD distinct client identities against the instance with security (no key: 401 each) ..."
 HEAP_BEFORE=$(heap_kb "$PID_with")
@@ -159,29 +173,42 @@ LIVE_AFTER=$(live_limiters)
 HEAP_AFTER=$(heap_kb "$PID_with")
 [ "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $KEY" "http://127.0.0.1:$PORT_WITH$PATH_UNDER_TEST")" = 200 ] \
     || die "the instance no longer serves after the flood"
+fi
 
 # --- the limiter cache alone, in process: lookups and charges per second against a locked LRU -------
+if part cache; then
 echo
-CONTENTION=$(java -cp "$SPINDLE_JAR:$ROOT/target/libs/*" "$ROOT/bench/security/LimiterContention.java" 8 3 2>/dev/null)
+CLASSPATH_UNDER_TEST="$SPINDLE_JAR:$(dirname "$SPINDLE_JAR")/libs/*"
+CONTENTION=$(java -cp "$CLASSPATH_UNDER_TEST" "$ROOT/bench/security/LimiterContention.java" 8 3 2>/dev/null)
+CONTENTION="$CONTENTION
+$(java -cp "$CLASSPATH_UNDER_TEST" "$ROOT/bench/security/LimiterContention.java" 1 3 cpu 2>/dev/null)"
 echo "$CONTENTION"
+fi
 
 mkdir -p bench/results
 RESULT=bench/results/security-$(date -u +%Y%m%dT%H%M%SZ).txt
 {
+    echo "jar: $SPINDLE_JAR"
+    if part overhead; then
     echo
     echo "| GET $PATH_UNDER_TEST (wrk -t$THREADS -c$CONNECTIONS -d$DURATION, $ROUNDS rounds interleaved) | requests/s, median |"
     echo "|---|---|"
     awk -v v="$W" 'BEGIN { printf "| with API key + client rate limit | %.0f |\n", v }'
     awk -v v="$WO" 'BEGIN { printf "| without (anonymous, limits off) | %.0f |\n", v }'
     awk -v a="$W" -v b="$WO" 'BEGIN { printf "| ratio with / without (target >= 0.90) | %.3f |\n", a / b }'
+    fi
+    if part flood; then
     echo
     echo "| flood of $FLOOD distinct clients (java -Xmx$HEAP) | before | after |"
     echo "|---|---|---|"
     echo "| live limiters (spindle_ratelimit_clients) | $LIVE_BEFORE | $LIVE_AFTER |"
     awk -v a="$HEAP_BEFORE" -v b="$HEAP_AFTER" 'BEGIN { printf "| heap used after a full GC | %.1f MiB | %.1f MiB |\n", a / 1024, b / 1024 }'
+    fi
+    if part cache; then
     echo
     echo "limiter cache (bench/security/LimiterContention.java):"
     echo "$CONTENTION"
+    fi
 } | tee "$RESULT"
 echo
 echo "(saved to $RESULT)"

@@ -1,3 +1,5 @@
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -14,10 +16,12 @@ import io.spindle.config.Settings;
 import io.spindle.security.ClientLimits;
 
 /**
- * Lookup-and-charge throughput of Spindle's client limiter cache (ConcurrentHashMap, lock only to insert)
+ * Lookup-and-charge throughput of Spindle's client limiter cache (Caffeine, lock only to insert)
  * against the obvious alternative, an access-ordered LinkedHashMap under one ReentrantLock, from THREADS threads:
- * one hot client, 1,000 clients, and a stream of new clients past the bound.
- * Usage: java -cp 'target/spindle.jar:target/libs/*' bench/security/LimiterContention.java [THREADS] [SECONDS]
+ * one hot client, 1,000 clients, and a stream of new clients past the bound. With {@code cpu} as the third argument
+ * it measures instead the CPU time of one thread per charge, which a machine busy with other work disturbs far less
+ * than a rate does.
+ * Usage: java -cp 'target/spindle.jar:target/libs/*' bench/security/LimiterContention.java [THREADS] [SECONDS] [cpu]
  */
 public class LimiterContention {
     static final int BOUND = 10_000;
@@ -56,6 +60,10 @@ public class LimiterContention {
                 BOUND, Duration.ofMinutes(5), 10), new io.spindle.security.SecurityMetrics(new SimpleMeterRegistry()),
                 System::nanoTime);
         LockedLru lru = new LockedLru();
+        if (args.length > 2 && args[2].equals("cpu")) {
+            cpu(spindle, lru);
+            return;
+        }
         System.out.printf("%d threads, %d s each; million charges per second (higher is better)%n", threads, seconds);
         System.out.printf("%-26s %14s %14s%n", "workload", "spindle cache", "locked LRU");
         for (String workload : new String[] {"1 hot client", "1,000 clients", "new clients past bound"}) {
@@ -68,6 +76,37 @@ public class LimiterContention {
             double b = run(threads, seconds, i -> lru.acquire(client.apply(i)));
             System.out.printf("%-26s %14.2f %14.2f%n", workload, a / 1e6, b / 1e6);
         }
+    }
+
+    /** CPU nanoseconds per charge on one thread, after a warm-up on other clients. */
+    static void cpu(ClientLimits spindle, LockedLru lru) {
+        System.out.printf("1 thread; CPU ns per charge (lower is better)%n");
+        System.out.printf("%-26s %14s %14s%n", "workload", "spindle cache", "locked LRU");
+        for (String workload : new String[] {"1 hot client", "1,000 clients", "new clients past bound"}) {
+            Function<Long, String> client = switch (workload) {
+                case "1 hot client" -> i -> "key:hot";
+                case "1,000 clients" -> i -> "key:c" + (i % 1000);
+                default -> i -> "addr:" + i;
+            };
+            long count = workload.startsWith("new") ? 200_000 : 2_000_000;
+            double a = cpuNanos(count, i -> spindle.acquire(client.apply(i), 1).permitted());
+            double b = cpuNanos(count, i -> lru.acquire(client.apply(i)));
+            System.out.printf("%-26s %14.0f %14.0f%n", workload, a, b);
+        }
+    }
+
+    static double cpuNanos(long count, Charge charge) {
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        long sink = 0;
+        for (long i = 0; i < count / 4; i++) {
+            sink += charge.charge(i) ? 1 : 0;
+        }
+        long start = threads.getCurrentThreadCpuTime();
+        for (long i = 1L << 40; i < (1L << 40) + count; i++) {
+            sink += charge.charge(i) ? 1 : 0;
+        }
+        long used = threads.getCurrentThreadCpuTime() - start;
+        return sink < 0 ? -1 : used / (double) count;
     }
 
     interface Charge {

@@ -1,6 +1,7 @@
 package io.spindle;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -21,6 +22,7 @@ import java.util.Map;
 import io.spindle.config.SettingsLoader;
 import io.spindle.testing.ChildProcess;
 import io.spindle.testing.TestDatabase;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -111,21 +113,21 @@ class SecurityIT {
         return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    private void awaitReady(ChildProcess child, int port) throws Exception {
-        while (child.age().compareTo(READY_WITHIN) < 0) {
-            if (!child.process().isAlive()) {
-                throw new AssertionError("exited with " + child.process().exitValue() + ":\n" + child.output());
-            }
-            try {
-                if (send(port, "GET", "/observe/health/ready", null, null).statusCode() == 200) {
-                    return;
+    private void awaitReady(ChildProcess child, int port) {
+        try {
+            await().atMost(READY_WITHIN).pollInterval(Duration.ofMillis(50)).until(() -> {
+                if (!child.process().isAlive()) {
+                    throw new AssertionError("exited with " + child.process().exitValue() + ":\n" + child.output());
                 }
-            } catch (ConnectException e) {
-                // not listening yet
-            }
-            Thread.sleep(50); // poll interval; the deadline bounds the wait
+                try {
+                    return send(port, "GET", "/observe/health/ready", null, null).statusCode() == 200;
+                } catch (ConnectException e) {
+                    return false; // not listening yet
+                }
+            });
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError("not ready within " + READY_WITHIN + ":\n" + child.output(), e);
         }
-        throw new AssertionError("not ready within " + READY_WITHIN + ":\n" + child.output());
     }
 
     /** The packaged logging configuration with Spindle at FINEST, so that anything Spindle might say is said. */

@@ -1,6 +1,7 @@
 package io.spindle;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -21,6 +22,7 @@ import java.util.regex.Pattern;
 
 import io.spindle.testing.ChildProcess;
 import io.spindle.testing.TestDatabase;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -86,23 +88,24 @@ class ShutdownIT {
     }
 
     /** Polls readiness until 200; returns the time since launch. */
-    private Duration awaitReady(ChildProcess child, int port) throws Exception {
+    private Duration awaitReady(ChildProcess child, int port) {
         Duration deadline = READY_WITHIN.plusSeconds(25); // wait longer than required, to report the real time
-        while (child.age().compareTo(deadline) < 0) {
-            if (!child.process().isAlive()) {
-                throw new AssertionError("the service exited with " + child.process().exitValue()
-                        + " before it was ready:\n" + child.output());
-            }
-            try {
-                if (get(port, "/observe/health/ready").statusCode() == 200) {
-                    return child.age();
+        try {
+            await().atMost(deadline).pollInterval(Duration.ofMillis(20)).until(() -> {
+                if (!child.process().isAlive()) {
+                    throw new AssertionError("the service exited with " + child.process().exitValue()
+                            + " before it was ready:\n" + child.output());
                 }
-            } catch (ConnectException e) {
-                // not listening yet
-            }
-            Thread.sleep(20); // poll interval; the deadline bounds the wait
+                try {
+                    return get(port, "/observe/health/ready").statusCode() == 200;
+                } catch (ConnectException e) {
+                    return false; // not listening yet
+                }
+            });
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError("not ready within " + deadline + ":\n" + child.output(), e);
         }
-        throw new AssertionError("not ready within " + deadline + ":\n" + child.output());
+        return child.age();
     }
 
     private HttpResponse<String> get(int port, String path) throws IOException, InterruptedException {

@@ -4,8 +4,11 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.github.resilience4j.ratelimiter.RateLimiter;
 import io.github.resilience4j.ratelimiter.RateLimiterConfig;
 import io.github.resilience4j.ratelimiter.internal.AtomicRateLimiter;
@@ -14,8 +17,16 @@ import io.spindle.config.Settings;
 
 /**
  * The per-client limits of SPEC §6: a Resilience4j {@link RateLimiter} for each client, kept in a bounded,
- * idle-evicting cache (never an unbounded {@code RateLimiterRegistry}), and a bound on each client's open event
- * streams. Time comes from the injected {@code nanoTime}, which the limiters share.
+ * idle-evicting Caffeine cache (never an unbounded {@code RateLimiterRegistry}), and a bound on each client's open
+ * event streams. Time comes from the injected {@code nanoTime}, which the limiters and the cache share. A limiter
+ * unused for {@code idle-timeout} is dropped; when the cache is full, Caffeine's W-TinyLFU policy drops the rarely
+ * used first, so a flood of one-off identities does not push out a client in steady use.
+ *
+ * <p>Caffeine evicts after an insert, not before, and leaves it to whichever thread next holds its maintenance lock.
+ * So that the bound is never passed even by a flood of first requests from many threads, the cache runs its
+ * maintenance on the calling thread ({@code Runnable::run}, no pool), new limiters are inserted one at a time, each
+ * followed by {@link Cache#cleanUp()}, and the cache is sized one below {@code max-clients} to leave room for the
+ * entry between its insert and that clean-up. Lookups of known clients take no lock.
  */
 public final class ClientLimits implements AutoCloseable {
     private static final long NANOS_PER_SECOND = 1_000_000_000L;
@@ -42,7 +53,8 @@ public final class ClientLimits implements AutoCloseable {
     private final LongSupplier nanoTime;
     private final long periodNanos;
     private final RateLimiterConfig config;
-    private final IdleEvictingCache<String, Limiter> limiters;
+    private final Cache<String, Limiter> limiters;
+    private final ReentrantLock inserting = new ReentrantLock();
     private final ConcurrentHashMap<String, Integer> streams = new ConcurrentHashMap<>();
     private final AtomicInteger openStreams = new AtomicInteger();
     private final SecurityMetrics metrics;
@@ -59,10 +71,14 @@ public final class ClientLimits implements AutoCloseable {
                 .timeoutDuration(Duration.ZERO)
                 .writableStackTraceEnabled(false)
                 .build();
-        this.limiters = new IdleEvictingCache<>(settings.maxClients(), settings.idleTimeout().toNanos(), nanoTime,
-                                                this::newLimiter);
+        this.limiters = Caffeine.newBuilder()
+                .maximumSize(settings.maxClients() - 1L)
+                .expireAfterAccess(settings.idleTimeout())
+                .ticker(nanoTime::getAsLong)
+                .executor(Runnable::run)
+                .build();
         this.policy = "\"clients\";q=" + settings.permits() + ";w=" + settings.period().toSeconds();
-        metrics.gauges(limiters::size, openStreams::get);
+        metrics.gauges(this::liveLimiters, openStreams::get);
     }
 
     /** Limits on the system clock, with their meters (and those of the security filter) in {@code registry}. */
@@ -87,7 +103,7 @@ public final class ClientLimits implements AutoCloseable {
         if (!settings.enabled()) {
             return new Decision(true, settings.permits(), 0);
         }
-        Limiter limiter = limiters.get(client);
+        Limiter limiter = limiter(client);
         int cost = Math.clamp(permits, 1, settings.permits());
         boolean permitted = limiter.limiter().acquirePermission(cost);
         int remaining = Math.max(0, limiter.limiter().getMetrics().getAvailablePermissions());
@@ -151,16 +167,7 @@ public final class ClientLimits implements AutoCloseable {
 
     /** Limiters held now; never more than {@code ratelimit.clients.max-clients}. */
     public int liveLimiters() {
-        return limiters.size();
-    }
-
-    public int maxClients() {
-        return limiters.maxSize();
-    }
-
-    /** Limiters dropped so far, idle or least recently used. */
-    public long evicted() {
-        return limiters.evicted();
+        return (int) limiters.estimatedSize();
     }
 
     public int openStreams() {
@@ -170,8 +177,23 @@ public final class ClientLimits implements AutoCloseable {
     /** Forgets every limiter and removes the gauges (shutdown). */
     @Override
     public void close() {
-        limiters.clear();
+        limiters.invalidateAll();
         metrics.close();
+    }
+
+    private Limiter limiter(String client) {
+        Limiter known = limiters.getIfPresent(client);
+        if (known != null) {
+            return known;
+        }
+        inserting.lock();
+        try {
+            Limiter limiter = limiters.get(client, this::newLimiter);
+            limiters.cleanUp();
+            return limiter;
+        } finally {
+            inserting.unlock();
+        }
     }
 
     private Limiter newLimiter(String client) {

@@ -1,6 +1,7 @@
 package io.spindle.bus;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.io.File;
 import java.nio.file.Files;
@@ -101,19 +102,10 @@ class BrowserEventSourceTest {
         } finally {
             browser.quit();
         }
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (server.bus().subscriptions() > 0 && System.nanoTime() < deadline) {
+        // the server learns that the browser left when it next writes: publish until the subscription is freed
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50)).untilAsserted(() -> {
             server.bus().publish("users.carol", "notification", "{\"message\":\"probe\"}");
-            sleep();
-        }
-        assertThat(server.bus().subscriptions()).as("the closed browser's subscription is freed").isZero();
-    }
-
-    private static void sleep() {
-        try {
-            Thread.sleep(50);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+            assertThat(server.bus().subscriptions()).as("the closed browser's subscription is freed").isZero();
+        });
     }
 }

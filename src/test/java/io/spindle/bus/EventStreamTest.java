@@ -1,6 +1,7 @@
 package io.spindle.bus;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.net.http.HttpRequest;
 import java.time.Duration;
@@ -137,8 +138,8 @@ class EventStreamTest {
     @Test
     void idleStreamsGetKeepAliveComments() throws Exception {
         try (SseClient client = server.subscribe("/v1/topics/quiet/events")) {
-            Thread.sleep(1000);
-            assertThat(client.comments()).as("the subscribed comment, then one every 200 ms").isGreaterThanOrEqualTo(4);
+            await().atMost(Duration.ofSeconds(2)).untilAsserted(() -> assertThat(client.comments())
+                    .as("the subscribed comment, then one every 200 ms").isGreaterThanOrEqualTo(4));
         }
     }
 
@@ -158,11 +159,8 @@ class EventStreamTest {
             }
             awaitNoSubscription(quiet);
             assertThat(quiet.events().streams().open()).isZero();
-            long deadline = System.nanoTime() + WAIT.toNanos();
-            while (Threads.count("io.spindle.http.") > 0 && System.nanoTime() < deadline) {
-                Thread.sleep(20);
-            }
-            assertThat(Threads.count("io.spindle.http.")).as("threads streaming or watching").isZero();
+            await().atMost(WAIT).pollInterval(Duration.ofMillis(20)).untilAsserted(
+                    () -> assertThat(Threads.count("io.spindle.http.")).as("threads streaming or watching").isZero());
             assertThat(Threads.count("")).as("live threads, virtual included").isLessThanOrEqualTo(threadsBefore + 5);
             for (JsonNode item : Json.parse(quiet.get("/v1/topics").body()).path("items")) {
                 assertThat(item.path("subscribers").asInt()).as(item.toString()).isZero();
@@ -187,12 +185,11 @@ class EventStreamTest {
         }
     }
 
-    private static void awaitNoSubscription(BusServer server) throws InterruptedException {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while ((server.bus().subscriptions() > 0 || server.events().streams().open() > 0) && System.nanoTime() < deadline) {
-            Thread.sleep(5);
-        }
-        assertThat(server.bus().subscriptions()).isZero();
+    private static void awaitNoSubscription(BusServer server) {
+        await().atMost(WAIT).pollInterval(Duration.ofMillis(5)).untilAsserted(() -> {
+            assertThat(server.bus().subscriptions()).isZero();
+            assertThat(server.events().streams().open()).isZero();
+        });
     }
 
     @Test

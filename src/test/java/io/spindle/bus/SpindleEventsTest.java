@@ -1,8 +1,10 @@
 package io.spindle.bus;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
+import java.util.Objects;
 
 import io.spindle.Lifecycle;
 import io.spindle.Spindle;
@@ -44,17 +46,14 @@ class SpindleEventsTest {
             assertThat(onSecond.status()).isEqualTo(200);
             String big = "b".repeat(12_000);
             // the subscription becomes known to the first instance within milliseconds; publish until it is
-            SseClient.Received received = null;
-            long deadline = System.nanoTime() + WAIT.toNanos();
-            while (received == null) {
-                assertThat(System.nanoTime()).isLessThan(deadline);
+            SseClient.Received received = await().atMost(WAIT).pollInterval(Duration.ofMillis(1)).until(() -> {
                 assertThat(first.post("/v1/users/dora/notifications", "{\"message\": \"probe\"}").statusCode()).isEqualTo(202);
                 try {
-                    received = onSecond.next(Duration.ofMillis(100));
+                    return onSecond.next(Duration.ofMillis(100));
                 } catch (AssertionError notYet) {
-                    // not forwarded yet
+                    return null; // not forwarded yet
                 }
-            }
+            }, Objects::nonNull);
             onSecond.drain();
             assertThat(first.post("/v1/users/dora/notifications", "{\"message\": \"" + big + "\"}").statusCode()).isEqualTo(202);
             assertThat(first.post("/v1/topics/users.dora/events", "{\"type\": \"after\", \"data\": 1}").statusCode()).isEqualTo(202);

@@ -144,19 +144,14 @@ final class SseClient implements AutoCloseable {
     /** True once the server ended the response (or the connection closed). */
     boolean ended(Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            Received event = events.poll();
-            if (event == END) {
-                return true;
-            }
-            if (event == null) {
-                try {
-                    Thread.sleep(5);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return false;
+        try {
+            for (long left = timeout.toNanos(); left > 0; left = deadline - System.nanoTime()) {
+                if (events.poll(left, TimeUnit.NANOSECONDS) == END) {
+                    return true;
                 }
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
         return false;
     }

@@ -7,7 +7,7 @@ import java.time.Instant;
 import java.util.List;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.spindle.testing.CountingSink;
+import io.spindle.testing.Backend;
 import io.spindle.testing.Json;
 import io.spindle.testing.TestServer;
 import org.junit.jupiter.api.AfterAll;
@@ -21,12 +21,12 @@ import org.junit.jupiter.api.Test;
 class TaskEventsTest {
     private static final Duration WAIT = Duration.ofSeconds(10);
     static TestServer server;
-    static CountingSink sink;
+    static Backend sink;
 
     @BeforeAll
     static void start() throws Exception {
         server = TestServer.start();
-        sink = new CountingSink(Duration.ZERO);
+        sink = Backend.start();
     }
 
     @AfterAll
@@ -38,7 +38,7 @@ class TaskEventsTest {
     @Test
     void eachTransitionOfATaskIsAnEventWithoutPayloadOrResult() {
         assertThat(server.put("/v1/queues/watched", """
-                {"handler": {"type": "http", "backends": ["%s"]}}""".formatted(sink.url())).statusCode()).isEqualTo(201);
+                {"handler": {"type": "http", "backends": ["%s"]}}""".formatted(sink.uri())).statusCode()).isEqualTo(201);
         try (SseClient events = SseClient.open(server.port(), "/v1/topics/tasks.watched/events", null)) {
             assertThat(events.status()).isEqualTo(200);
             String id = Json.parse(server.post("/v1/queues/watched/tasks", "{\"payload\": {\"secret\": 1}}").body())

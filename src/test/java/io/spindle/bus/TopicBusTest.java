@@ -2,6 +2,7 @@ package io.spindle.bus;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -146,10 +147,9 @@ class TopicBusTest {
             bus.publish("t", "e", Integer.toString(i));
             if (i % 32 == 31) {
                 // keep pace with the reading subscriber only: the other one never reads
-                long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-                while (fastGot.size() < i + 1 && System.nanoTime() < deadline) {
-                    Thread.onSpinWait();
-                }
+                int published = i + 1;
+                await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(1))
+                        .until(() -> fastGot.size() >= published);
             }
         }
         Duration publishing = Duration.ofNanos(System.nanoTime() - start);
@@ -181,7 +181,7 @@ class TopicBusTest {
         AtomicBoolean wokeUp = new AtomicBoolean();
         Subscription waiting = bus.subscribe("u", null);
         CountDownLatch woke = new CountDownLatch(1);
-        Thread.ofVirtual().start(() -> {
+        Thread reader = Thread.ofVirtual().start(() -> {
             try {
                 Event e = waiting.next(Duration.ofSeconds(30));
                 wokeUp.set(e != null && e.type().equals("shutdown"));
@@ -190,7 +190,7 @@ class TopicBusTest {
             }
             woke.countDown();
         });
-        Thread.sleep(50);
+        awaitBlocked(reader);
         bus.close();
         assertThat(woke.await(5, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
         assertThat(wokeUp).isTrue();
@@ -237,7 +237,7 @@ class TopicBusTest {
                 // fails the test below
             }
         });
-        Thread.sleep(50);
+        awaitBlocked(reader);
         s.cancel();
         assertThat(returned.await(5, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
         assertThat(bus.subscriptions()).isZero();
@@ -395,5 +395,11 @@ class TopicBusTest {
         public Instant instant() {
             return now;
         }
+    }
+
+    /** Waits until {@code reader} blocks in its timed wait for the next event. */
+    private static void awaitBlocked(Thread reader) {
+        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(1))
+                .until(() -> reader.getState() == Thread.State.TIMED_WAITING);
     }
 }

@@ -1,6 +1,7 @@
 package io.spindle.bus;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -113,10 +114,8 @@ class TwoInstancesEventsTest {
                 }
             }
             assertThat(received + dropped).isEqualTo(2000);
-            long deadline = System.nanoTime() + WAIT.toNanos();
-            while (forwarded(first) - eventsBefore < 2000 && System.nanoTime() < deadline) {
-                Thread.onSpinWait(); // the sender counts after its commit, which may be after delivery
-            }
+            // the sender counts after its commit, which may be after delivery
+            await().atMost(WAIT).pollInterval(Duration.ofMillis(5)).until(() -> forwarded(first) - eventsBefore >= 2000);
             double events = forwarded(first) - eventsBefore;
             double payloads = first.meters().counter("spindle.bus.notifications.sent").count() - payloadsBefore;
             assertThat(events).isEqualTo(2000);
@@ -130,15 +129,7 @@ class TwoInstancesEventsTest {
 
     /** Interest travels through the database: wait until the publishing instance knows of the subscriber. */
     private static void awaitWatched(BusServer server, String topic) {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!server.bus().wantedElsewhere(topic)) {
-            assertThat(System.nanoTime()).as("interest in %s reaches the other instance", topic).isLessThan(deadline);
-            try {
-                Thread.sleep(5);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
-        }
+        await("interest in " + topic + " reaches the other instance").atMost(WAIT).pollInterval(Duration.ofMillis(5))
+                .until(() -> server.bus().wantedElsewhere(topic));
     }
 }

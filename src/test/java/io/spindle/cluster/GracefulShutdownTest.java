@@ -1,6 +1,7 @@
 package io.spindle.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -10,7 +11,7 @@ import java.time.Instant;
 
 import io.spindle.Lifecycle;
 import io.spindle.Spindle;
-import io.spindle.testing.CountingSink;
+import io.spindle.testing.Backend;
 import io.spindle.testing.TestDatabase;
 import io.spindle.testing.TestServer;
 import org.junit.jupiter.api.Test;
@@ -23,11 +24,11 @@ class GracefulShutdownTest {
 
     @Test
     void runningTasksFinishWithinTheGrace() throws Exception {
-        try (CountingSink sink = new CountingSink(Duration.ofMillis(500));
+        try (Backend sink = Backend.start().answer(Backend.after(Duration.ofMillis(500), Backend.Reply.OK));
              TestDatabase.Fresh db = TestDatabase.fresh()) {
             Lifecycle lifecycle = new Lifecycle();
             TestServerClient client = start(db, lifecycle);
-            client.createQueue(sink.url());
+            client.createQueue(sink.uri().toString());
             client.enqueue(10);
             awaitRunning(db, 10);
             lifecycle.close();
@@ -38,11 +39,11 @@ class GracefulShutdownTest {
 
     @Test
     void tasksStillRunningAtTheDeadlineGoBackToPendingUncounted() throws Exception {
-        try (CountingSink sink = new CountingSink(Duration.ofSeconds(30));
+        try (Backend sink = Backend.start().answer(Backend.after(Duration.ofSeconds(30), Backend.Reply.OK));
              TestDatabase.Fresh db = TestDatabase.fresh()) {
             Lifecycle lifecycle = new Lifecycle();
             TestServerClient client = start(db, lifecycle);
-            client.createQueue(sink.url());
+            client.createQueue(sink.uri().toString());
             client.enqueue(5);
             awaitRunning(db, 5);
             Instant before = Instant.now();
@@ -85,12 +86,9 @@ class GracefulShutdownTest {
         return new TestServerClient(Spindle.start(TestServer.settings(db.jdbcUrl(), db), lifecycle));
     }
 
-    private static void awaitRunning(TestDatabase.Fresh db, int n) throws Exception {
-        Instant deadline = Instant.now().plusSeconds(10);
-        while (count(db, "running") < n) {
-            assertThat(Instant.now()).isBefore(deadline);
-            Thread.sleep(10);
-        }
+    private static void awaitRunning(TestDatabase.Fresh db, int n) {
+        await(n + " tasks running").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(10))
+                .until(() -> count(db, "running") >= n);
     }
 
     private static int count(TestDatabase.Fresh db, String state) throws Exception {

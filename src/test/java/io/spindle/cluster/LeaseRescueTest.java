@@ -11,7 +11,7 @@ import io.spindle.db.Notifier;
 import io.spindle.task.Completion;
 import io.spindle.task.DispatchStore;
 import io.spindle.task.Task;
-import io.spindle.testing.CountingSink;
+import io.spindle.testing.Backend;
 import io.spindle.testing.Json;
 import io.spindle.testing.TestServer;
 import org.junit.jupiter.api.AfterAll;
@@ -25,11 +25,11 @@ import org.junit.jupiter.api.Test;
  */
 class LeaseRescueTest {
     static TestServer server;
-    static CountingSink sink;
+    static Backend sink;
 
     @BeforeAll
     static void start() throws Exception {
-        sink = new CountingSink(Duration.ZERO);
+        sink = Backend.start();
         server = TestServer.start(s -> new Settings(s.server(), s.db(), s.shutdown(), s.health(),
                 new Settings.Dispatch(16, 100, Duration.ofMillis(300), Duration.ofSeconds(5),
                                       Duration.ofSeconds(10), Duration.ofMinutes(1)),
@@ -46,7 +46,7 @@ class LeaseRescueTest {
     void tasksOfADeadInstanceRunAgainAfterTheirLeaseExpires() throws Exception {
         assertThat(server.put("/v1/queues/rescue", """
                 {"handler": {"type": "http", "backends": ["%s"]}, "paused": true}
-                """.formatted(sink.url())).statusCode()).isEqualTo(201);
+                """.formatted(sink.uri())).statusCode()).isEqualTo(201);
         String id = Json.parse(server.post("/v1/queues/rescue/tasks", "{\"payload\": 7}").body()).path("id").asText();
 
         Settings settings = TestServer.settings(server.database().jdbcUrl(), server.database());
@@ -62,7 +62,7 @@ class LeaseRescueTest {
             var done = Json.parse(server.get("/v1/queues/rescue/tasks/" + id + "?wait=PT10S").body());
             assertThat(done.path("state").asText()).isEqualTo("succeeded");
             assertThat(done.path("attempts").asInt()).as("the lost attempt counts").isEqualTo(2);
-            assertThat(sink.deliveries().get(id).get()).isEqualTo(1);
+            assertThat(sink.deliveries()).containsEntry(id, 1);
 
             List<Task> late = dead.complete(List.of(Completion.failed(claimed.getFirst(), "late result of a dead attempt")));
             assertThat(late).as("a stale attempt's result is ignored").isEmpty();
@@ -74,7 +74,7 @@ class LeaseRescueTest {
     void aTaskWhoseLastAttemptIsLostFails() throws Exception {
         assertThat(server.put("/v1/queues/last", """
                 {"handler": {"type": "http", "backends": ["%s"]}, "paused": true, "retry": {"maxAttempts": 1}}
-                """.formatted(sink.url())).statusCode()).isEqualTo(201);
+                """.formatted(sink.uri())).statusCode()).isEqualTo(201);
         String id = Json.parse(server.post("/v1/queues/last/tasks", "{\"payload\": 1}").body()).path("id").asText();
         Settings settings = TestServer.settings(server.database().jdbcUrl(), server.database());
         try (Database db = Database.open(settings.db(), server.database().jdbcUrl(),

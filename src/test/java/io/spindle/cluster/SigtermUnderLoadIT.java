@@ -1,6 +1,7 @@
 package io.spindle.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -13,7 +14,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -23,8 +23,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.spindle.Lifecycle;
 import io.spindle.Spindle;
+import io.spindle.testing.Backend;
 import io.spindle.testing.ChildProcess;
-import io.spindle.testing.CountingSink;
 import io.spindle.testing.Json;
 import io.spindle.testing.TestDatabase;
 import io.spindle.testing.TestServer;
@@ -40,7 +40,7 @@ class SigtermUnderLoadIT {
     @Test
     void noAcknowledgedTaskIsLostOrLeftRunning() throws Exception {
         try (TestDatabase.Fresh db = TestDatabase.fresh();
-             CountingSink sink = new CountingSink(Duration.ofMillis(20))) {
+             Backend sink = Backend.start().answer(Backend.after(Duration.ofMillis(20), Backend.Reply.OK))) {
             int port = ChildProcess.freePort();
             Path workDir = Files.createTempDirectory("spindle-sigterm");
             Set<Long> acknowledged = ConcurrentHashMap.newKeySet();
@@ -51,7 +51,7 @@ class SigtermUnderLoadIT {
                 String base = "http://127.0.0.1:" + port;
                 awaitReady(client, base);
                 assertThat(send(client, "PUT", base + "/v1/queues/load", """
-                        {"handler": {"type": "http", "backends": ["%s"]}, "maxConcurrent": 32}""".formatted(sink.url()))
+                        {"handler": {"type": "http", "backends": ["%s"]}, "maxConcurrent": 32}""".formatted(sink.uri()))
                                    .statusCode()).isEqualTo(201);
 
                 AtomicBoolean stop = new AtomicBoolean();
@@ -70,11 +70,8 @@ class SigtermUnderLoadIT {
                         }
                     }));
                 }
-                Instant loadStart = Instant.now();
-                while (sink.deliveries().size() < 100 && Duration.between(loadStart, Instant.now()).toSeconds() < 20) {
-                    Thread.sleep(20);
-                }
-                assertThat(sink.deliveries()).as("deliveries under way before SIGTERM").hasSizeGreaterThanOrEqualTo(100);
+                await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(20)).untilAsserted(() -> assertThat(
+                        sink.deliveries()).as("deliveries under way before SIGTERM").hasSizeGreaterThanOrEqualTo(100));
 
                 child.terminate();
                 int exit = child.awaitExit(Duration.ofSeconds(10));
@@ -94,11 +91,8 @@ class SigtermUnderLoadIT {
             Lifecycle lifecycle = new Lifecycle();
             Spindle.start(TestServer.settings(db.jdbcUrl(), db), lifecycle);
             try (Connection c = db.connect()) {
-                Instant deadline = Instant.now().plusSeconds(60);
-                while (succeeded(c, acknowledged) < acknowledged.size()) {
-                    assertThat(Instant.now()).as("all acknowledged tasks succeed after restart").isBefore(deadline);
-                    Thread.sleep(50);
-                }
+                await("all acknowledged tasks succeed after restart").atMost(Duration.ofSeconds(60))
+                        .pollInterval(Duration.ofMillis(50)).until(() -> succeeded(c, acknowledged) >= acknowledged.size());
             } finally {
                 lifecycle.close();
             }
@@ -106,19 +100,14 @@ class SigtermUnderLoadIT {
         }
     }
 
-    private static void awaitReady(HttpClient client, String base) throws Exception {
-        Instant deadline = Instant.now().plusSeconds(30);
-        while (true) {
+    private static void awaitReady(HttpClient client, String base) {
+        await("ready").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).until(() -> {
             try {
-                if (send(client, "GET", base + "/observe/health/ready", null).statusCode() == 200) {
-                    return;
-                }
+                return send(client, "GET", base + "/observe/health/ready", null).statusCode() == 200;
             } catch (java.io.IOException e) {
-                // not listening yet
+                return false; // not listening yet
             }
-            assertThat(Instant.now()).as("ready in time").isBefore(deadline);
-            Thread.sleep(50);
-        }
+        });
     }
 
     private static HttpResponse<String> send(HttpClient client, String method, String url, String body) throws Exception {

@@ -2,6 +2,7 @@ package io.spindle.db;
 
 import static io.spindle.testing.Problems.assertProblem;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -163,28 +164,13 @@ class DatabaseOutageTest {
     }
 
     private static HttpResponse<String> pollUntil200(String path) {
-        long deadline = System.nanoTime() + RECOVER_WITHIN.toNanos();
-        HttpResponse<String> last = null;
-        while (System.nanoTime() < deadline) {
-            last = server.get(path);
-            if (last.statusCode() == 200) {
-                return last;
+        return await(path + " recovers").atMost(RECOVER_WITHIN).pollInterval(Duration.ofMillis(100)).until(() -> {
+            HttpResponse<String> answer = server.get(path);
+            if (answer.statusCode() != 200) {
+                assertThat(answer.statusCode()).as("%s while recovering: %s", path, answer.body()).isEqualTo(503);
             }
-            assertThat(last.statusCode()).as("%s while recovering: %s", path, last.body()).isEqualTo(503);
-            pause(Duration.ofMillis(100));
-        }
-        throw new AssertionError(path + " did not recover within " + RECOVER_WITHIN + "; last answer "
-                + (last == null ? "none" : last.statusCode() + " " + last.body()));
-    }
-
-    /** The interval between polls; the deadline, not this, bounds the wait. */
-    private static void pause(Duration interval) {
-        try {
-            Thread.sleep(interval);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted while polling", e);
-        }
+            return answer;
+        }, answer -> answer.statusCode() == 200);
     }
 
     private static JsonNode databaseCheck(JsonNode health) {

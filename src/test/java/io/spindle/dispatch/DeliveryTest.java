@@ -1,6 +1,7 @@
 package io.spindle.dispatch;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.net.URI;
 import java.net.http.HttpResponse;
@@ -508,16 +509,10 @@ class DeliveryTest {
 
     /** Polls (with a deadline) until the task shows {@code state} with {@code attempts}. */
     private static JsonNode awaitState(JsonNode task, String state, int attempts) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (true) {
-            JsonNode now = Json.parse(get(location(task)).body());
-            if (now.path("state").asText().equals(state) && now.path("attempts").asInt() == attempts) {
-                return now;
-            }
-            assertThat(System.nanoTime()).as("task never was %s after %d attempts; now %s", state, attempts, now)
-                    .isLessThan(deadline);
-            Thread.onSpinWait();
-        }
+        return await("task " + task.path("id") + " " + state + " after " + attempts + " attempts")
+                .atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(5))
+                .until(() -> Json.parse(get(location(task)).body()),
+                       now -> now.path("state").asText().equals(state) && now.path("attempts").asInt() == attempts);
     }
 
     private static int mostWithin(List<Long> sortedMillis, long window) {

@@ -1,6 +1,7 @@
 package io.spindle.dispatch;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -98,17 +99,14 @@ class RetentionTest {
 
     /** Polls (with a deadline) until the task answers 404; returns when that was first seen. */
     private static Instant awaitGone(JsonNode task, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (true) {
+        await("task " + task.path("id") + " deleted").atMost(timeout).pollInterval(Duration.ofMillis(5)).until(() -> {
             var response = get(location(task));
-            if (response.statusCode() == 404) {
-                return Instant.now();
+            if (response.statusCode() != 404) {
+                assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
             }
-            assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-            assertThat(System.nanoTime()).as("task %s was not deleted within %s", task.path("id"), timeout)
-                    .isLessThan(deadline);
-            Thread.onSpinWait();
-        }
+            return response.statusCode() == 404;
+        });
+        return Instant.now();
     }
 
     private static JsonNode awaitFinished(JsonNode task) {

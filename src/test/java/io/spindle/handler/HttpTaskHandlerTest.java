@@ -1,12 +1,10 @@
 package io.spindle.handler;
 
-import static io.spindle.handler.TestBackend.reply;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
@@ -15,6 +13,7 @@ import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -26,6 +25,7 @@ import io.spindle.task.HandlerSpec;
 import io.spindle.task.Queue;
 import io.spindle.task.Task;
 import io.spindle.task.TaskState;
+import io.spindle.testing.Backend;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -36,12 +36,12 @@ class HttpTaskHandlerTest {
     private static final Instant NOW = Instant.parse("2026-11-20T10:00:00Z");
     private static final String PAYLOAD = "{\"to\":\"a@example.com\",\"n\":[1,2,3]}";
 
-    private final List<TestBackend> backends = new ArrayList<>();
+    private final List<Backend> backends = new ArrayList<>();
     private HttpTaskHandler handler;
-    private TestBackend backend;
+    private Backend backend;
 
     @BeforeEach
-    void setUp() throws IOException {
+    void setUp() {
         handler = new HttpTaskHandler(Duration.ofSeconds(10), Clock.fixed(NOW, ZoneOffset.UTC));
         backend = backend();
     }
@@ -49,7 +49,7 @@ class HttpTaskHandlerTest {
     @AfterEach
     void tearDown() {
         handler.close();
-        backends.forEach(TestBackend::close);
+        backends.forEach(Backend::close);
     }
 
     @Test
@@ -57,7 +57,7 @@ class HttpTaskHandlerTest {
         Outcome outcome = handler.handle(queue("emails", backend.uri()), task(42, "emails", 2));
 
         assertThat(outcome).isInstanceOf(Outcome.Success.class);
-        TestBackend.Received request = backend.take();
+        Backend.Received request = backend.await(1, Duration.ofSeconds(5)).getFirst();
         assertThat(request.method()).isEqualTo("POST");
         assertThat(request.path()).isEqualTo("/hook");
         assertThat(request.body()).isEqualTo(PAYLOAD);
@@ -99,7 +99,7 @@ class HttpTaskHandlerTest {
 
     @Test
     void anEndlessAnswerIsCutOffNotBuffered() throws Exception {
-        backend.answer((exchange, b) -> {
+        backend.answerExchange(exchange -> {
             exchange.sendResponseHeaders(200, 0);
             byte[] chunk = new byte[8192];
             java.util.Arrays.fill(chunk, (byte) ' ');
@@ -120,12 +120,12 @@ class HttpTaskHandlerTest {
 
     @Test
     void aSuccessWhoseBodyStallsIsStillASuccess() throws Exception {
-        backend.answer((exchange, b) -> {
+        backend.answerExchange(exchange -> {
             exchange.sendResponseHeaders(200, 1_000);
             OutputStream out = exchange.getResponseBody();
             out.write("{\"partial\":".getBytes(java.nio.charset.StandardCharsets.UTF_8));
             out.flush();
-            b.hang();
+            backend.hang();
         });
 
         Outcome outcome = handler.handle(queue("stall", Duration.ofMillis(300), backend.uri()), task(1, "stall", 1));
@@ -178,17 +178,17 @@ class HttpTaskHandlerTest {
 
     @Test
     void aRedirectIsNotFollowedAndIsRetried() throws Exception {
-        TestBackend elsewhere = backend();
+        Backend elsewhere = backend();
         backend.answer(reply(307, "", "Location", elsewhere.uri() + "/hook"));
 
         assertThat(handle()).isInstanceOfSatisfying(Outcome.Retry.class,
                 retry -> assertThat(retry.error()).startsWith("HTTP 307 from "));
-        assertThat(elsewhere.received).isEmpty();
+        assertThat(elsewhere.received()).isEmpty();
     }
 
     @Test
     void aBackendSlowerThanTheTimeoutIsRetriedWhenTheTimeoutEnds() throws Exception {
-        backend.answer((exchange, b) -> b.hang());
+        backend.answerExchange(exchange -> backend.hang());
         Duration timeout = Duration.ofMillis(300);
 
         long start = System.nanoTime();
@@ -202,7 +202,7 @@ class HttpTaskHandlerTest {
 
     @Test
     void aRefusedConnectionIsRetried() throws Exception {
-        URI closed = closedPort();
+        URI closed = Backend.deadUri();
 
         assertThat(handler.handle(queue("q", closed), task(1, "q", 1))).isInstanceOfSatisfying(Outcome.Retry.class,
                 retry -> assertThat(retry.error()).matches("ConnectException.* from " + closed + "/hook after \\d+ ms"));
@@ -210,20 +210,20 @@ class HttpTaskHandlerTest {
 
     @Test
     void tasksTakeTheBackendsInTurn() throws Exception {
-        TestBackend second = backend();
+        Backend second = backend();
         Queue queue = queue("pair", backend.uri(), second.uri());
 
         for (int i = 0; i < 10; i++) {
             assertThat(handler.handle(queue, task(i, "pair", 1))).isInstanceOf(Outcome.Success.class);
         }
 
-        assertThat(backend.received).hasSize(5);
-        assertThat(second.received).hasSize(5);
+        assertThat(backend.received()).hasSize(5);
+        assertThat(second.received()).hasSize(5);
     }
 
     @Test
     void aDeadBackendIsSkippedAfterThreeFailures() throws Exception {
-        URI dead = closedPort();
+        URI dead = Backend.deadUri();
         Queue queue = queue("half", dead, backend.uri());
 
         List<Outcome> outcomes = new ArrayList<>();
@@ -233,43 +233,43 @@ class HttpTaskHandlerTest {
 
         assertThat(outcomes).filteredOn(Outcome.Retry.class::isInstance).hasSize(3);
         assertThat(outcomes).filteredOn(Outcome.Success.class::isInstance).hasSize(9);
-        assertThat(backend.received).hasSize(9);
+        assertThat(backend.received()).hasSize(9);
     }
 
     @Test
     void anOverloadedBackendIsSkippedToo() throws Exception {
-        TestBackend busy = backend().answer(reply(503, ""));
+        Backend busy = backend().answer(reply(503, ""));
         Queue queue = queue("busy", busy.uri(), backend.uri());
 
         for (int i = 0; i < 12; i++) {
             handler.handle(queue, task(i, "busy", 1));
         }
 
-        assertThat(busy.received).hasSize(3);
-        assertThat(backend.received).hasSize(9);
+        assertThat(busy.received()).hasSize(3);
+        assertThat(backend.received()).hasSize(9);
     }
 
     @Test
     void aNotFoundDoesNotEjectTheBackend() throws Exception {
-        TestBackend lost = backend().answer(reply(404, ""));
+        Backend lost = backend().answer(reply(404, ""));
         Queue queue = queue("lost", lost.uri(), backend.uri());
 
         for (int i = 0; i < 12; i++) {
             handler.handle(queue, task(i, "lost", 1));
         }
 
-        assertThat(lost.received).hasSize(6);
+        assertThat(lost.received()).hasSize(6);
     }
 
     @Test
     void changedBackendsTakeEffectOnTheNextTask() throws Exception {
-        TestBackend replacement = backend();
+        Backend replacement = backend();
         handler.handle(queue("moving", backend.uri()), task(1, "moving", 1));
 
         handler.handle(queue("moving", replacement.uri()), task(2, "moving", 1));
 
-        assertThat(backend.received).hasSize(1);
-        assertThat(replacement.received).hasSize(1);
+        assertThat(backend.received()).hasSize(1);
+        assertThat(replacement.received()).hasSize(1);
     }
 
     @Test
@@ -278,16 +278,16 @@ class HttpTaskHandlerTest {
             handle();
         }
 
-        List<Integer> ports = backend.received.stream().map(TestBackend.Received::remotePort).distinct().toList();
+        List<Integer> ports = backend.received().stream().map(Backend.Received::remotePort).distinct().toList();
         assertThat(ports).hasSize(1);
     }
 
     @Test
     void anInterruptWhileWaitingForTheBackendEndsTheCallWithInterruptedException() throws Exception {
         CountDownLatch arrived = new CountDownLatch(1);
-        backend.answer((exchange, b) -> {
+        backend.answerExchange(exchange -> {
             arrived.countDown();
-            b.hang();
+            backend.hang();
         });
         AtomicReference<Throwable> thrown = new AtomicReference<>();
         Queue patient = queue("patient", Duration.ofSeconds(60), backend.uri());
@@ -323,7 +323,7 @@ class HttpTaskHandlerTest {
         });
 
         assertThat(thrown.get(5, TimeUnit.SECONDS)).isInstanceOf(InterruptedException.class);
-        assertThat(backend.received).isEmpty();
+        assertThat(backend.received()).isEmpty();
     }
 
     @Test
@@ -338,8 +338,8 @@ class HttpTaskHandlerTest {
         return handler.handle(queue("emails", backend.uri()), task(42, "emails", 1));
     }
 
-    private TestBackend backend() throws IOException {
-        TestBackend started = TestBackend.start();
+    private Backend backend() {
+        Backend started = Backend.start();
         backends.add(started);
         return started;
     }
@@ -363,9 +363,12 @@ class HttpTaskHandlerTest {
         return "\"" + "x".repeat(bytes - 2) + "\"";
     }
 
-    private static URI closedPort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return URI.create("http://127.0.0.1:" + socket.getLocalPort());
+    /** Answers {@code status} and {@code body} with the given header name and value pairs. */
+    private static Backend.Responder reply(int status, String body, String... headerPairs) {
+        var headers = new LinkedHashMap<String, String>();
+        for (int i = 0; i < headerPairs.length; i += 2) {
+            headers.put(headerPairs[i], headerPairs[i + 1]);
         }
+        return Backend.always(new Backend.Reply(status, body, headers));
     }
 }

@@ -4,6 +4,7 @@ import static io.spindle.security.SecurityApiTest.ADMIN;
 import static io.spindle.security.SecurityApiTest.PRODUCER;
 import static io.spindle.security.SecurityApiTest.SUBSCRIBER;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -11,7 +12,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -149,19 +149,15 @@ class ClientRateLimitTest {
 
         open.getFirst().body().close();
         // the server learns that the client left when it next writes: publish until the slot is given back
-        Instant deadline = Instant.now().plusSeconds(20);
-        HttpResponse<InputStream> again = null;
-        while (Instant.now().isBefore(deadline)) {
-            call("POST", "/v1/topics/limits.t/events", ADMIN, "{\"data\": 1}");
-            HttpResponse<InputStream> attempt = stream(client, FIFTH, "/v1/topics/limits.t/events");
-            if (attempt.statusCode() == 200) {
-                again = attempt;
-                break;
-            }
-            attempt.body().close();
-            Thread.sleep(200); // poll interval; the deadline bounds the wait
-        }
-        assertThat(again).as("a slot is free again once a stream ends").isNotNull();
+        HttpResponse<InputStream> again = await("a slot is free again once a stream ends").atMost(Duration.ofSeconds(20))
+                .pollInterval(Duration.ofMillis(200)).until(() -> {
+                    call("POST", "/v1/topics/limits.t/events", ADMIN, "{\"data\": 1}");
+                    HttpResponse<InputStream> attempt = stream(client, FIFTH, "/v1/topics/limits.t/events");
+                    if (attempt.statusCode() != 200) {
+                        attempt.body().close();
+                    }
+                    return attempt;
+                }, attempt -> attempt.statusCode() == 200);
         again.body().close();
         open.get(1).body().close();
     }

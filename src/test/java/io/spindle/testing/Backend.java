@@ -12,6 +12,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -26,12 +28,17 @@ import com.sun.net.httpserver.HttpServer;
 /**
  * A real HTTP backend on a free loopback port (the JDK's server, one virtual thread per exchange) that
  * records every request with the moment it arrived, counts how many it holds at once, and answers as its
- * {@link Responder} says. Tests wait on it with deadlines instead of sleeping.
+ * {@link Responder} says (or, for answers no {@link Reply} can describe, its {@link ExchangeResponder}).
+ * Tests wait on it with deadlines instead of sleeping.
  */
 public final class Backend implements AutoCloseable {
 
-    /** One request as it arrived; {@code nanos} is {@link System#nanoTime()} and {@code at} the wall clock. */
-    public record Received(int index, long nanos, Instant at, String method, String path, Headers headers, String body) {
+    /**
+     * One request as it arrived; {@code nanos} is {@link System#nanoTime()}, {@code at} the wall clock, and
+     * {@code remotePort} tells the caller's connections apart.
+     */
+    public record Received(int index, long nanos, Instant at, String method, String path, Headers headers, String body,
+                           int remotePort) {
         public String header(String name) {
             return headers.getFirst(name);
         }
@@ -43,6 +50,8 @@ public final class Backend implements AutoCloseable {
 
     /** What the backend answers. */
     public record Reply(int status, String body, Map<String, String> headers) {
+        public static final Reply OK = json(200, "{\"ok\":true}");
+
         public static Reply json(int status, String body) {
             return new Reply(status, body, Map.of("Content-Type", "application/json"));
         }
@@ -64,23 +73,36 @@ public final class Backend implements AutoCloseable {
         Reply respond(Received request) throws InterruptedException;
     }
 
+    /** Writes the answer itself: a body that never ends, stalls halfway, or never comes. */
+    @FunctionalInterface
+    public interface ExchangeResponder {
+        void respond(HttpExchange exchange) throws IOException, InterruptedException;
+    }
+
+    /** A reply to send, or null when the exchange was answered already. */
+    private interface Answer {
+        Reply answer(Received request, HttpExchange exchange) throws IOException, InterruptedException;
+    }
+
     private final HttpServer server;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition arrived = lock.newCondition();
     private final List<Received> received = new ArrayList<>();
-    private volatile Responder responder = always(Reply.json(200, "{\"ok\":true}"));
+    private final CountDownLatch closing = new CountDownLatch(1);
+    private volatile Answer answer;
     private int inFlight;
     private int maxInFlight;
 
     private Backend() throws IOException {
-        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        answer(always(Reply.OK));
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 512); // a backlog for load tests
         server.setExecutor(executor);
         server.createContext("/", this::exchange);
         server.start();
     }
 
-    /** A backend that answers 200 {@code {"ok":true}} until told otherwise. */
+    /** A backend that answers {@link Reply#OK} until told otherwise. */
     public static Backend start() {
         try {
             return new Backend();
@@ -90,12 +112,33 @@ public final class Backend implements AutoCloseable {
     }
 
     public Backend answer(Responder responder) {
-        this.responder = responder;
+        this.answer = (request, exchange) -> responder.respond(request);
+        return this;
+    }
+
+    public Backend answerExchange(ExchangeResponder responder) {
+        this.answer = (request, exchange) -> {
+            responder.respond(exchange);
+            return null;
+        };
         return this;
     }
 
     public static Responder always(Reply reply) {
         return request -> reply;
+    }
+
+    /** Holds each request for {@code delay} (a slow backend), then answers {@code reply}. */
+    public static Responder after(Duration delay, Reply reply) {
+        return request -> {
+            Thread.sleep(delay);
+            return reply;
+        };
+    }
+
+    /** Blocks until the backend closes (at most 30 s): a responder's way of never answering. */
+    public void hang() throws InterruptedException {
+        closing.await(30, TimeUnit.SECONDS);
     }
 
     /** Answers the n-th request (from 0) with the n-th reply; the last reply repeats. */
@@ -124,6 +167,18 @@ public final class Backend implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+    }
+
+    /** How many requests arrived for each {@code Spindle-Task-Id}. */
+    public Map<String, Integer> deliveries() {
+        Map<String, Integer> counts = new TreeMap<>();
+        for (Received request : received()) {
+            String id = request.header("Spindle-Task-Id");
+            if (id != null) {
+                counts.merge(id, 1, Integer::sum);
+            }
+        }
+        return counts;
     }
 
     public int count() {
@@ -155,7 +210,7 @@ public final class Backend implements AutoCloseable {
     }
 
     /** Waits until at least {@code n} requests have arrived; false if the deadline passes first. */
-    public boolean awaitQuietly(int n, Duration timeout) throws InterruptedException {
+    private boolean awaitQuietly(int n, Duration timeout) throws InterruptedException {
         long nanos = timeout.toNanos();
         lock.lock();
         try {
@@ -180,7 +235,8 @@ public final class Backend implements AutoCloseable {
             lock.lock();
             try {
                 request = new Received(received.size(), nanos, at, exchange.getRequestMethod(),
-                                       exchange.getRequestURI().toString(), exchange.getRequestHeaders(), body);
+                                       exchange.getRequestURI().toString(), exchange.getRequestHeaders(), body,
+                                       exchange.getRemoteAddress().getPort());
                 received.add(request);
                 inFlight++;
                 maxInFlight = Math.max(maxInFlight, inFlight);
@@ -190,7 +246,7 @@ public final class Backend implements AutoCloseable {
             }
             Reply reply;
             try {
-                reply = responder.respond(request);
+                reply = answer.answer(request, exchange);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 reply = Reply.status(503);
@@ -202,6 +258,9 @@ public final class Backend implements AutoCloseable {
                 } finally {
                     lock.unlock();
                 }
+            }
+            if (reply == null) {
+                return;
             }
             reply.headers().forEach((name, value) -> exchange.getResponseHeaders().add(name, value));
             byte[] bytes = reply.body().getBytes(StandardCharsets.UTF_8);
@@ -217,6 +276,7 @@ public final class Backend implements AutoCloseable {
 
     @Override
     public void close() {
+        closing.countDown();
         server.stop(0);
         executor.shutdownNow();
         try {
