@@ -97,6 +97,7 @@ public final class Spindle {
         DispatchStore dispatchStore = new DispatchStore(database, instance);
         TaskMetrics metrics = new TaskMetrics(meters);
         TaskWaiters waiters = new TaskWaiters(settings.enqueue().maxWaiters());
+        metrics.longPolls(waiters::waiting);
         Wakeup wakeup = new Wakeup();
         Settings.Dispatch dispatch = settings.dispatch();
 

@@ -13,7 +13,7 @@ import io.micrometer.core.instrument.Timer;
 
 /**
  * Task meters: every transition (enqueued, started, attempts ended by outcome, redriven), dispatch duration,
- * claim batch sizes and busy workers. Series grow with the number of queues, which the operator controls.
+ * claim batch sizes, busy workers and waiting long-polls. Series grow with the number of queues, which the operator controls.
  */
 public final class TaskMetrics {
     private final MeterRegistry registry;
@@ -65,6 +65,11 @@ public final class TaskMetrics {
 
     public void busyWorkers(Supplier<Number> busy) {
         Gauge.builder("spindle.workers.busy", busy).description("Tasks running on this instance").register(registry);
+    }
+
+    public void longPolls(Supplier<Number> waiting) {
+        Gauge.builder("spindle.tasks.waiting", waiting).description("Requests long-polling a task (?wait=)")
+                .register(registry);
     }
 
     private void count(String name, String description, String queue, String outcome) {

@@ -76,6 +76,11 @@ public final class TaskWaiters implements AutoCloseable {
         byTask.values().forEach(set -> set.forEach(w -> w.complete(null)));
     }
 
+    /** Requests waiting now (at most {@code maxWaiters}), for the {@code spindle_tasks_waiting} gauge. */
+    public int waiting() {
+        return waiting.get();
+    }
+
     /** Answers every waiting request now (shutdown); later waits return at once. */
     @Override
     public void close() {
