@@ -107,7 +107,7 @@ public final class Spindle {
         TopicBus bus = events.bus();
         TaskEvents taskEvents = (event, task) ->
                 bus.publishIfWatched("tasks." + task.queue(), event.type(), () -> TaskJson.summary(task));
-        TaskTransitions transitions = new TaskTransitions(metrics, taskEvents, waiters, wakeup, notifier::send);
+        TaskTransitions transitions = new TaskTransitions(metrics, taskEvents, waiters, wakeup::ring, notifier::send);
         CompletionWriter completions = lifecycle.register("completion-writer", QUICK, new CompletionWriter(
                 dispatchStore, dispatch.maxConcurrent() * 4, transitions));
         HttpTaskHandler http = lifecycle.register("http-client", QUICK,

@@ -37,10 +37,11 @@ public final class TaskTransitions {
     private final TaskMetrics metrics;
     private final TaskEvents events;
     private final TaskWaiters waiters;
-    private final Wakeup dispatcher;
+    private final Runnable dispatcher;
     private final Broadcast others;
 
-    public TaskTransitions(TaskMetrics metrics, TaskEvents events, TaskWaiters waiters, Wakeup dispatcher,
+    /** @param dispatcher rings this instance's dispatcher ({@link Wakeup#ring}) */
+    public TaskTransitions(TaskMetrics metrics, TaskEvents events, TaskWaiters waiters, Runnable dispatcher,
                            Broadcast others) {
         this.metrics = metrics;
         this.events = events;
@@ -107,7 +108,7 @@ public final class TaskTransitions {
             waiters.wake(settled);
         }
         if (!pendingIn.isEmpty()) {
-            dispatcher.ring();
+            dispatcher.run();
         }
         others.send(Notifications.WAKE, pendingIn);
         others.send(Notifications.DONE, settled.stream().map(String::valueOf).toList());
