@@ -91,6 +91,15 @@ final class DispatchDatabase implements AutoCloseable {
         }
     }
 
+    /** Pauses every queue, so that a later test's dispatcher leaves an earlier test's tasks alone. */
+    void pauseAll() {
+        try (Connection c = db.connection(); PreparedStatement st = c.prepareStatement("UPDATE queues SET paused = true")) {
+            st.executeUpdate();
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** The next {@code n} announced events, in order; fails when they do not come within 10 s. */
     List<String> next(int n) throws InterruptedException {
         List<String> events = new ArrayList<>();
