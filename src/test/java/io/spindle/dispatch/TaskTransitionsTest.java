@@ -36,6 +36,14 @@ import org.junit.jupiter.api.Test;
  */
 class TaskTransitionsTest {
     private static final Duration WAIT = Duration.ofSeconds(20);
+    /** Queue names no other test class uses: meters are per JVM, and test classes share one. */
+    private static final String FLOW = unique("flow");
+    private static final String FLAKY = unique("flaky");
+    private static final String REFUSED = unique("refused");
+    private static final String CANCEL = unique("cancel");
+    private static final String REDRIVE = unique("redrive");
+    private static final String RESCUED = unique("rescued");
+    private static final String LAST = unique("last");
     static TestServer server;
     static Backend backend;
 
@@ -56,16 +64,16 @@ class TaskTransitionsTest {
 
     @Test
     void createdStartedAndSucceededAreEachAnnouncedAndCountedOnce() throws Exception {
-        createQueue("flow", "{}", false);
-        try (TaskTopic topic = TaskTopic.open("flow")) {
-            String id = enqueue("flow", "{\"payload\": 1}");
-            assertThat(LongPoll.start("flow", id).answer().path("state").asText())
+        createQueue(FLOW, "{}", false);
+        try (TaskTopic topic = TaskTopic.open(FLOW)) {
+            String id = enqueue(FLOW, "{\"payload\": 1}");
+            assertThat(LongPoll.start(FLOW, id).answer().path("state").asText())
                     .as("started by the ring: the poll is an hour").isEqualTo("succeeded");
-            assertThat(topic.upToSentinel("flow", id)).containsExactly("task.created", "task.started", "task.succeeded");
+            assertThat(topic.upToSentinel(FLOW, id)).containsExactly("task.created", "task.started", "task.succeeded");
         }
-        assertThat(counter("spindle_tasks_enqueued_total", "flow", null)).isEqualTo(2.0); // with the sentinel
-        assertThat(counter("spindle_tasks_started_total", "flow", null)).isEqualTo(1.0);
-        assertThat(counter("spindle_tasks_finished_total", "flow", "succeeded")).isEqualTo(1.0);
+        assertThat(counter("spindle_tasks_enqueued_total", FLOW, null)).isEqualTo(2.0); // with the sentinel
+        assertThat(counter("spindle_tasks_started_total", FLOW, null)).isEqualTo(1.0);
+        assertThat(counter("spindle_tasks_finished_total", FLOW, "succeeded")).isEqualTo(1.0);
     }
 
     @Test
@@ -73,115 +81,111 @@ class TaskTransitionsTest {
         Backend flaky = Backend.start().answer(Backend.sequence(Backend.Reply.status(503),
                                                                Backend.Reply.json(200, "{\"ok\":true}")));
         try (flaky) {
-            assertThat(server.put("/v1/queues/flaky", """
+            assertThat(server.put("/v1/queues/" + FLAKY, """
                     {"handler": {"type": "http", "backends": ["%s"]}, "retry": {"minBackoff": "PT0S", "maxBackoff": "PT0S"}}
                     """.formatted(flaky.uri())).statusCode()).isEqualTo(201);
-            try (TaskTopic topic = TaskTopic.open("flaky")) {
-                String id = enqueue("flaky", "{\"payload\": 1}");
-                JsonNode done = LongPoll.start("flaky", id).answer();
+            try (TaskTopic topic = TaskTopic.open(FLAKY)) {
+                String id = enqueue(FLAKY, "{\"payload\": 1}");
+                JsonNode done = LongPoll.start(FLAKY, id).answer();
                 assertThat(done.path("state").asText()).as("a retry does not end the long-poll").isEqualTo("succeeded");
                 assertThat(done.path("attempts").asInt()).isEqualTo(2);
-                assertThat(topic.upToSentinel("flaky", id)).containsExactly(
+                assertThat(topic.upToSentinel(FLAKY, id)).containsExactly(
                         "task.created", "task.started", "task.retrying", "task.started", "task.succeeded");
             }
         }
-        assertThat(counter("spindle_tasks_finished_total", "flaky", "retried")).isEqualTo(1.0);
-        assertThat(counter("spindle_tasks_finished_total", "flaky", "succeeded")).isEqualTo(1.0);
-        assertThat(counter("spindle_tasks_started_total", "flaky", null)).isEqualTo(2.0);
+        assertThat(counter("spindle_tasks_finished_total", FLAKY, "retried")).isEqualTo(1.0);
+        assertThat(counter("spindle_tasks_finished_total", FLAKY, "succeeded")).isEqualTo(1.0);
+        assertThat(counter("spindle_tasks_started_total", FLAKY, null)).isEqualTo(2.0);
     }
 
     @Test
     void aFailedAttemptIsAnnouncedCountedAndEndsItsLongPolls() throws Exception {
         Backend refusing = Backend.start();
         try (refusing) {
-            int before = waiting();
-            refusing.answer(request -> {
-                awaitWaiting(before + 1); // the long-poll is parked before the attempt ends
-                return Backend.Reply.status(400);
-            });
-            assertThat(server.put("/v1/queues/refused", """
+            refusing.answer(Backend.always(Backend.Reply.status(400)));
+            assertThat(server.put("/v1/queues/" + REFUSED, """
                     {"handler": {"type": "http", "backends": ["%s"]}, "paused": true}
                     """.formatted(refusing.uri())).statusCode()).isEqualTo(201);
-            try (TaskTopic topic = TaskTopic.open("refused")) {
-                String id = enqueue("refused", "{\"payload\": 1}");
-                LongPoll poll = LongPoll.start("refused", id);
-                assertThat(server.post("/v1/queues/refused/resume", "").statusCode()).isEqualTo(200);
+            try (TaskTopic topic = TaskTopic.open(REFUSED)) {
+                String id = enqueue(REFUSED, "{\"payload\": 1}");
+                LongPoll poll = LongPoll.start(REFUSED, id);
+                assertThat(server.post("/v1/queues/" + REFUSED + "/resume", "").statusCode()).isEqualTo(200);
                 JsonNode failed = poll.answer();
                 assertThat(failed.path("state").asText()).isEqualTo("failed");
-                assertThat(topic.upToSentinel("refused", id)).containsExactly("task.created", "task.started", "task.failed");
+                assertThat(topic.upToSentinel(REFUSED, id)).containsExactly("task.created", "task.started", "task.failed");
             }
         }
-        assertThat(counter("spindle_tasks_finished_total", "refused", "failed")).isEqualTo(1.0);
+        assertThat(counter("spindle_tasks_finished_total", REFUSED, "failed")).isEqualTo(1.0);
     }
 
     @Test
     void aCancelAnswersTheTasksLongPollsAtOnceAndIsCounted() throws Exception {
-        createQueue("cancel", "{}", false);
-        try (TaskTopic topic = TaskTopic.open("cancel")) {
-            String id = enqueue("cancel", "{\"payload\": 1, \"delay\": \"PT1H\"}");
-            int before = waiting();
-            LongPoll poll = LongPoll.start("cancel", id);
-            awaitWaiting(before + 1);
+        createQueue(CANCEL, "{}", false);
+        try (TaskTopic topic = TaskTopic.open(CANCEL)) {
+            String id = enqueue(CANCEL, "{\"payload\": 1, \"delay\": \"PT1H\"}");
+            LongPoll poll = LongPoll.start(CANCEL, id);
 
-            assertThat(server.delete("/v1/queues/cancel/tasks/" + id).statusCode()).isEqualTo(200);
+            assertThat(server.delete("/v1/queues/" + CANCEL + "/tasks/" + id).statusCode()).isEqualTo(200);
 
             assertThat(poll.answer().path("state").asText()).isEqualTo("cancelled");
-            assertThat(topic.upToSentinel("cancel", id)).containsExactly("task.created", "task.cancelled");
+            assertThat(topic.upToSentinel(CANCEL, id)).containsExactly("task.created", "task.cancelled");
         }
-        assertThat(counter("spindle_tasks_finished_total", "cancel", "cancelled")).isEqualTo(1.0);
+        assertThat(counter("spindle_tasks_finished_total", CANCEL, "cancelled")).isEqualTo(1.0);
     }
 
     @Test
     void aClientRetryIsAnnouncedCountedAndRingsTheDispatcher() throws Exception {
-        createQueue("redrive", "{}", false);
-        try (TaskTopic topic = TaskTopic.open("redrive")) {
-            String id = enqueue("redrive", "{\"payload\": 1, \"delay\": \"PT1H\"}");
-            assertThat(server.delete("/v1/queues/redrive/tasks/" + id).statusCode()).isEqualTo(200);
+        createQueue(REDRIVE, "{}", false);
+        try (TaskTopic topic = TaskTopic.open(REDRIVE)) {
+            String id = enqueue(REDRIVE, "{\"payload\": 1, \"delay\": \"PT1H\"}");
+            assertThat(server.delete("/v1/queues/" + REDRIVE + "/tasks/" + id).statusCode()).isEqualTo(200);
 
-            assertThat(server.post("/v1/queues/redrive/tasks/" + id + "/retry", "").statusCode()).isEqualTo(200);
+            assertThat(server.post("/v1/queues/" + REDRIVE + "/tasks/" + id + "/retry", "").statusCode()).isEqualTo(200);
 
-            JsonNode ran = LongPoll.start("redrive", id).answer();
+            JsonNode ran = LongPoll.start(REDRIVE, id).answer();
             assertThat(ran.path("state").asText()).as("started by the ring: the poll is an hour").isEqualTo("succeeded");
-            assertThat(topic.upToSentinel("redrive", id)).containsExactly(
+            assertThat(topic.upToSentinel(REDRIVE, id)).containsExactly(
                     "task.created", "task.cancelled", "task.retrying", "task.started", "task.succeeded");
         }
-        assertThat(counter("spindle_tasks_redriven_total", "redrive", null)).isEqualTo(1.0);
-        assertThat(counter("spindle_tasks_finished_total", "redrive", "cancelled")).isEqualTo(1.0);
+        assertThat(counter("spindle_tasks_redriven_total", REDRIVE, null)).isEqualTo(1.0);
+        assertThat(counter("spindle_tasks_finished_total", REDRIVE, "cancelled")).isEqualTo(1.0);
     }
 
     @Test
     void aRescuedLeaseIsAnnouncedCountedAndRunsAgainAtOnce() throws Exception {
-        createQueue("rescued", "{\"minBackoff\": \"PT0S\", \"maxBackoff\": \"PT0S\"}", true);
-        try (TaskTopic topic = TaskTopic.open("rescued")) {
-            String id = enqueue("rescued", "{\"payload\": 1}");
-            claimAsADeadInstance("rescued", Duration.ofMillis(200));
-            assertThat(server.post("/v1/queues/rescued/resume", "").statusCode()).isEqualTo(200);
+        createQueue(RESCUED, "{\"minBackoff\": \"PT0S\", \"maxBackoff\": \"PT0S\"}", true);
+        try (TaskTopic topic = TaskTopic.open(RESCUED)) {
+            String id = enqueue(RESCUED, "{\"payload\": 1}");
+            claimAsADeadInstance(RESCUED, Duration.ofMillis(200));
+            assertThat(server.post("/v1/queues/" + RESCUED + "/resume", "").statusCode()).isEqualTo(200);
 
-            JsonNode ran = LongPoll.start("rescued", id).answer();
+            JsonNode ran = LongPoll.start(RESCUED, id).answer();
             assertThat(ran.path("state").asText()).isEqualTo("succeeded");
             assertThat(ran.path("attempts").asInt()).as("the lost attempt counts").isEqualTo(2);
-            assertThat(topic.upToSentinel("rescued", id)).containsExactly(
+            assertThat(topic.upToSentinel(RESCUED, id)).containsExactly(
                     "task.created", "task.retrying", "task.started", "task.succeeded");
         }
-        assertThat(counter("spindle_tasks_finished_total", "rescued", "rescued")).isEqualTo(1.0);
+        assertThat(counter("spindle_tasks_finished_total", RESCUED, "rescued")).isEqualTo(1.0);
     }
 
     @Test
     void aRescueOfTheLastAttemptFailsTheTaskAndEndsItsLongPolls() throws Exception {
-        createQueue("last", "{\"maxAttempts\": 1}", true);
-        try (TaskTopic topic = TaskTopic.open("last")) {
-            String id = enqueue("last", "{\"payload\": 1}");
-            int before = waiting();
-            claimAsADeadInstance("last", Duration.ofSeconds(2));
-            LongPoll poll = LongPoll.start("last", id);
-            eventually(() -> waiting() > before || poll.response().isDone());
+        createQueue(LAST, "{\"maxAttempts\": 1}", true);
+        try (TaskTopic topic = TaskTopic.open(LAST)) {
+            String id = enqueue(LAST, "{\"payload\": 1}");
+            claimAsADeadInstance(LAST, Duration.ofSeconds(1));
+            LongPoll poll = LongPoll.start(LAST, id);
 
             JsonNode failed = poll.answer();
             assertThat(failed.path("state").asText()).isEqualTo("failed");
             assertThat(failed.path("lastError").asText()).contains("lease expired", "none left");
-            assertThat(topic.upToSentinel("last", id)).containsExactly("task.created", "task.failed");
+            assertThat(topic.upToSentinel(LAST, id)).containsExactly("task.created", "task.failed");
         }
-        assertThat(counter("spindle_tasks_finished_total", "last", "rescued")).isEqualTo(1.0);
+        assertThat(counter("spindle_tasks_finished_total", LAST, "rescued")).isEqualTo(1.0);
+    }
+
+    private static String unique(String name) {
+        return name + "-" + Long.toString(ProcessHandle.current().pid(), 36);
     }
 
     private static void createQueue(String name, String retry, boolean paused) {
@@ -204,15 +208,6 @@ class TaskTransitionsTest {
                                .claim(List.of(new DispatchStore.Want(queue, 10, lease)), 10)
                                .tasks()).hasSize(1);
         }
-    }
-
-    private static int waiting() {
-        return (int) sample(server.get("/observe/metrics").body(), "spindle_tasks_waiting", null, null);
-    }
-
-    /** Waits until at least {@code n} long-polls are parked on the server. */
-    private static void awaitWaiting(int n) throws InterruptedException {
-        eventually(() -> waiting() >= n);
     }
 
     private static double counter(String name, String queue, String outcome) {
