@@ -107,10 +107,6 @@ public final class DispatchStore {
         this.instance = instance;
     }
 
-    public String instance() {
-        return instance;
-    }
-
     /** How many tasks of a queue to claim, and the lease each gets. */
     public record Want(String queue, int count, Duration lease) {
     }
