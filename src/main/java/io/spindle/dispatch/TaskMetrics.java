@@ -17,7 +17,10 @@ import io.micrometer.core.instrument.Timer;
  */
 public final class TaskMetrics {
     private final MeterRegistry registry;
-    private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+    private final Map<String, Counter> enqueued = new ConcurrentHashMap<>();
+    private final Map<String, Counter> started = new ConcurrentHashMap<>();
+    private final Map<String, Counter> finished = new ConcurrentHashMap<>();
+    private final Map<String, Counter> redriven = new ConcurrentHashMap<>();
     private final Map<String, Timer> durations = new ConcurrentHashMap<>();
     private final DistributionSummary claimBatch;
 
@@ -30,11 +33,11 @@ public final class TaskMetrics {
     }
 
     public void enqueued(String queue) {
-        count("spindle.tasks.enqueued", "Tasks created by enqueue", queue, null);
+        count(enqueued, "spindle.tasks.enqueued", "Tasks created by enqueue", queue, null);
     }
 
     public void started(String queue) {
-        count("spindle.tasks.started", "Attempts started (tasks claimed)", queue, null);
+        count(started, "spindle.tasks.started", "Attempts started (tasks claimed)", queue, null);
     }
 
     /**
@@ -42,11 +45,13 @@ public final class TaskMetrics {
      *                {@code released}
      */
     public void finished(String queue, String outcome) {
-        count("spindle.tasks.finished", "Task attempts ended, and pending tasks cancelled, by outcome", queue, outcome);
+        count(finished, "spindle.tasks.finished", "Task attempts ended, and pending tasks cancelled, by outcome",
+              queue, outcome);
     }
 
     public void redriven(String queue) {
-        count("spindle.tasks.redriven", "Failed or cancelled tasks sent back to pending by a client", queue, null);
+        count(redriven, "spindle.tasks.redriven", "Failed or cancelled tasks sent back to pending by a client",
+              queue, null);
     }
 
     public void dispatched(String queue, Duration handlerTime) {
@@ -72,8 +77,8 @@ public final class TaskMetrics {
                 .register(registry);
     }
 
-    private void count(String name, String description, String queue, String outcome) {
-        String key = outcome == null ? name + '\0' + queue : name + '\0' + queue + '\0' + outcome;
+    private void count(Map<String, Counter> counters, String name, String description, String queue, String outcome) {
+        String key = outcome == null ? queue : queue + '\0' + outcome;
         meter(counters, key, () -> {
             Counter.Builder builder = Counter.builder(name).description(description).tag("queue", queue);
             return (outcome == null ? builder : builder.tag("outcome", outcome)).register(registry);
