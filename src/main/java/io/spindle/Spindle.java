@@ -5,7 +5,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
-import java.util.function.Function;
 import java.util.logging.Logger;
 import java.util.random.RandomGenerator;
 
@@ -26,11 +25,16 @@ import io.spindle.db.PgListener;
 import io.spindle.dispatch.Backoff;
 import io.spindle.dispatch.CompletionWriter;
 import io.spindle.dispatch.Dispatcher;
+import io.spindle.dispatch.EnqueueCommitter;
 import io.spindle.dispatch.LeaseReaper;
 import io.spindle.dispatch.PeriodicDuty;
 import io.spindle.dispatch.QueueCatalog;
 import io.spindle.dispatch.QueueRateLimiters;
 import io.spindle.dispatch.RetentionSweeper;
+import io.spindle.dispatch.RetryDecision;
+import io.spindle.dispatch.TaskCommands;
+import io.spindle.dispatch.TaskMetrics;
+import io.spindle.dispatch.TaskTransitions;
 import io.spindle.dispatch.Wakeup;
 import io.spindle.dispatch.WorkerExecutor;
 import io.spindle.handler.Handlers;
@@ -46,16 +50,11 @@ import io.spindle.observe.HttpMetricsFilter;
 import io.spindle.observe.JvmMetrics;
 import io.spindle.observe.QueueDepthSampler;
 import io.spindle.observe.ShutdownReadiness;
-import io.spindle.observe.TaskMetrics;
 import io.spindle.security.ClientLimits;
 import io.spindle.http.SecurityFilter;
 import io.spindle.task.DispatchStore;
-import io.spindle.task.EnqueueCommitter;
 import io.spindle.task.QueueStore;
-import io.spindle.task.Task;
-import io.spindle.task.TaskEvent;
 import io.spindle.task.TaskEvents;
-import io.spindle.task.TaskState;
 import io.spindle.task.TaskStore;
 import io.spindle.task.TaskWaiters;
 
@@ -94,9 +93,10 @@ public final class Spindle {
 
         QueueStore queues = new QueueStore(database);
         TaskStore tasks = new TaskStore(database);
-        DispatchStore dispatchStore = new DispatchStore(database, instance, notifier);
+        DispatchStore dispatchStore = new DispatchStore(database, instance);
         TaskMetrics metrics = new TaskMetrics(meters);
         TaskWaiters waiters = new TaskWaiters(settings.enqueue().maxWaiters());
+        metrics.longPolls(waiters::waiting);
         Wakeup wakeup = new Wakeup();
         Settings.Dispatch dispatch = settings.dispatch();
 
@@ -106,35 +106,37 @@ public final class Spindle {
         TopicBus bus = events.bus();
         TaskEvents taskEvents = (event, task) ->
                 bus.publishIfWatched("tasks." + task.queue(), event.type(), () -> TaskJson.summary(task));
+        TaskTransitions transitions = new TaskTransitions(metrics, taskEvents, waiters, wakeup::ring, notifier::send);
         CompletionWriter completions = lifecycle.register("completion-writer", stepTimeout, new CompletionWriter(
-                dispatchStore, dispatch.maxConcurrent() * dispatch.completionsPerWorker(),
-                written -> afterWrite(written, Spindle::completionOutcome, metrics, waiters, wakeup, taskEvents)));
+                dispatchStore, dispatch.maxConcurrent() * dispatch.completionsPerWorker(), transitions));
         HttpTaskHandler http = lifecycle.register("http-client", stepTimeout,
                                                   new HttpTaskHandler(dispatch.backendCooldown(), Clock.systemUTC()));
         Handlers handlers = new Handlers(http, new LogTaskHandler(), new TopicTaskHandler(bus));
         QueueRateLimiters limiters = new QueueRateLimiters();
+        RetryDecision retry = new RetryDecision(new Backoff(RandomGenerator.getDefault()));
         WorkerExecutor workers = lifecycle.register("workers", grace.plusSeconds(10), new WorkerExecutor(
                 dispatch.maxConcurrent(), handlers::forQueue, limiters, completions, dispatchStore,
-                new Backoff(RandomGenerator.getDefault()), metrics, wakeup::ring));
+                retry, metrics, transitions, wakeup::ring, Clock.systemUTC()));
         QueueCatalog catalog = new QueueCatalog(queues, limiters::sync);
         catalog.refresh();
         lifecycle.register("lease-reaper", stepTimeout, PeriodicDuty.start("lease-reaper", dispatch.leaseMargin(),
-                new LeaseReaper(dispatchStore, rescued -> afterWrite(rescued, task -> "rescued", metrics, waiters, wakeup, taskEvents))));
+                new LeaseReaper(dispatchStore, retry, transitions)));
         QueueDepthSampler depth = new QueueDepthSampler(queues, meters);
         depth.run();
         lifecycle.register("depth-sampler", stepTimeout,
                            PeriodicDuty.start("depth-sampler", settings.observe().queueDepthInterval(), depth));
         lifecycle.register("retention-sweeper", stepTimeout,
                            PeriodicDuty.start("retention-sweeper", dispatch.sweepInterval(), new RetentionSweeper(dispatchStore)));
-        Dispatcher dispatcher = new Dispatcher(dispatchStore, catalog, workers, limiters, metrics, wakeup, taskEvents,
-                new Dispatcher.Settings(dispatch.maxClaim(), dispatch.leaseMargin(), dispatch.pollInterval(), grace));
+        Dispatcher dispatcher = new Dispatcher(dispatchStore, catalog, workers, limiters, transitions, wakeup,
+                new Dispatcher.Settings(dispatch.maxClaim(), dispatch.leaseMargin(), dispatch.pollInterval(), grace),
+                Clock.systemUTC());
 
         listener.on(Notifications.WAKE, payload -> fromOthers(payload, instance).ifPresent(m -> wakeup.ring()));
         listener.on(Notifications.DONE, payload -> fromOthers(payload, instance).ifPresent(m -> {
             if (m.items().contains(Notifier.EVERYTHING)) {
                 waiters.wakeAll();
             } else {
-                waiters.finished(m.items().stream().map(Long::valueOf).toList());
+                waiters.wake(m.items().stream().map(Long::valueOf).toList());
             }
         }));
         listener.on(Notifications.QUEUES, payload -> fromOthers(payload, instance).ifPresent(m -> {
@@ -150,10 +152,9 @@ public final class Spindle {
         dispatcher.start();
 
         EnqueueCommitter committer = lifecycle.register("enqueue-committer", stepTimeout, new EnqueueCommitter(
-                database, tasks, metrics, notifier, new EnqueueCommitter.Settings(
+                database, tasks, transitions, new EnqueueCommitter.Settings(
                         settings.enqueue().writers(), settings.enqueue().maxBatch(), settings.enqueue().backlog(),
-                        settings.enqueue().ackTimeout()),
-                touched -> wakeup.ring(), taskEvents));
+                        settings.enqueue().ackTimeout())));
         ClientLimits clientLimits = lifecycle.register("client-limits", stepTimeout,
                                                        ClientLimits.create(settings.clientLimits(), meters));
 
@@ -172,7 +173,8 @@ public final class Spindle {
             catalog.refresh();
             wakeup.ring();
         });
-        TaskRoutes taskRoutes = new TaskRoutes(committer, tasks, queues, waiters, Clock.systemUTC(), taskEvents);
+        TaskRoutes taskRoutes = new TaskRoutes(committer, new TaskCommands(tasks, transitions), tasks, queues, waiters,
+                                               Clock.systemUTC());
         WebServer server = SpindleServer.create(
                 settings.server(), grace, observe, new HttpMetricsFilter(meters),
                 List.of(SecurityFilter.create(settings.security(), clientLimits)),
@@ -195,28 +197,6 @@ public final class Spindle {
             return java.util.Optional.empty();
         }
         return Notifications.Message.parse(payload);
-    }
-
-    /**
-     * After task results are written: count them, announce them, wake their long-polls, and ring the dispatcher
-     * when some are pending again (a retry, or a rescued lease), since their new run time may be the next one.
-     */
-    private static void afterWrite(List<Task> written, Function<Task, String> outcome, TaskMetrics metrics,
-                                   TaskWaiters waiters, Wakeup wakeup, TaskEvents events) {
-        boolean pendingAgain = false;
-        for (Task task : written) {
-            metrics.finished(task.queue(), outcome.apply(task));
-            events.emit(TaskEvent.of(task.state()), task);
-            pendingAgain |= task.state() == TaskState.PENDING;
-        }
-        waiters.finished(written.stream().filter(t -> t.state().isFinished()).map(Task::id).toList());
-        if (pendingAgain) {
-            wakeup.ring();
-        }
-    }
-
-    private static String completionOutcome(Task task) {
-        return task.state() == TaskState.PENDING ? "retried" : task.state().dbName();
     }
 
     private static String instanceId() {

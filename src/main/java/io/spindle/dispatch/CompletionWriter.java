@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import java.util.logging.Logger;
 
 import io.spindle.task.Completion;
@@ -15,7 +14,8 @@ import io.spindle.task.Task;
 
 /**
  * Writes attempt results back in batches: workers hand in a {@link Completion} and go on; one writer
- * commits whatever has gathered in one statement. The hand-in queue is bounded (a worker waits when it is
+ * commits whatever has gathered in one statement and hands the rows it changed to the {@link TaskTransitions}
+ * in one call. The hand-in queue is bounded (a worker waits when it is
  * full). When the database is down the writer keeps retrying the same batch; a result that is never written
  * is not lost work, since the lease expires and the task runs again.
  */
@@ -25,18 +25,14 @@ public final class CompletionWriter implements AutoCloseable {
     private static final Duration RETRY_DELAY = Duration.ofMillis(500);
 
     private final DispatchStore store;
-    private final Consumer<List<Task>> written;
+    private final TaskTransitions transitions;
     private final BlockingQueue<Completion> pending;
     private final Thread writer;
     private volatile boolean closed;
 
-    /**
-     * @param written told, after each commit, the tasks as they now are (so waiters, metrics and the
-     *                dispatcher can react)
-     */
-    public CompletionWriter(DispatchStore store, int capacity, Consumer<List<Task>> written) {
+    public CompletionWriter(DispatchStore store, int capacity, TaskTransitions transitions) {
         this.store = store;
-        this.written = written;
+        this.transitions = transitions;
         this.pending = new ArrayBlockingQueue<>(capacity);
         this.writer = Thread.ofVirtual().name("completion-writer").start(this::run);
     }
@@ -61,9 +57,9 @@ public final class CompletionWriter implements AutoCloseable {
                     batch.add(first);
                 }
                 pending.drainTo(batch, MAX_BATCH - batch.size());
-                List<Task> tasks = store.complete(batch);
+                List<Task> ended = store.complete(batch);
                 batch.clear();
-                written.accept(tasks);
+                transitions.attemptsEnded(ended);
             } catch (InterruptedException e) {
                 LOG.warning(() -> "completion writer interrupted with " + (pending.size()) + " results unwritten");
                 return;
@@ -96,9 +92,5 @@ public final class CompletionWriter implements AutoCloseable {
     @Override
     public void close() throws InterruptedException {
         close(Duration.ofSeconds(5));
-    }
-
-    int backlog() {
-        return pending.size();
     }
 }

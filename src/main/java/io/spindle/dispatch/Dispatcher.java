@@ -1,5 +1,6 @@
 package io.spindle.dispatch;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -8,13 +9,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.logging.Logger;
 
-import io.spindle.observe.TaskMetrics;
 import io.spindle.task.DispatchStore;
 import io.spindle.task.HandlerSpec;
 import io.spindle.task.Queue;
 import io.spindle.task.Task;
-import io.spindle.task.TaskEvent;
-import io.spindle.task.TaskEvents;
 
 /**
  * Claims due tasks and starts them. One loop on a virtual thread: claim as many due tasks as there are free
@@ -31,10 +29,10 @@ public final class Dispatcher implements AutoCloseable {
     private final QueueCatalog catalog;
     private final WorkerExecutor workers;
     private final QueueRateLimiters limiters;
-    private final TaskMetrics metrics;
+    private final TaskTransitions transitions;
     private final Settings settings;
     private final Wakeup wakeup;
-    private final TaskEvents events;
+    private final Clock clock;
     private volatile boolean stopping;
     private Thread loop;
     private int rotation;
@@ -45,15 +43,15 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     public Dispatcher(DispatchStore store, QueueCatalog catalog, WorkerExecutor workers, QueueRateLimiters limiters,
-                      TaskMetrics metrics, Wakeup wakeup, TaskEvents events, Settings settings) {
-        this.wakeup = wakeup;
-        this.events = events;
+                      TaskTransitions transitions, Wakeup wakeup, Settings settings, Clock clock) {
         this.store = store;
         this.catalog = catalog;
         this.workers = workers;
         this.limiters = limiters;
-        this.metrics = metrics;
+        this.transitions = transitions;
+        this.wakeup = wakeup;
         this.settings = settings;
+        this.clock = clock;
     }
 
     public void start() {
@@ -77,7 +75,7 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     private void refreshCatalogIfDue() {
-        Instant now = Instant.now();
+        Instant now = clock.instant();
         if (now.isAfter(nextCatalogRefresh)) {
             catalog.refresh();
             nextCatalogRefresh = now.plus(settings.pollInterval());
@@ -116,14 +114,11 @@ public final class Dispatcher implements AutoCloseable {
             return wait;
         }
         DispatchStore.Claim claim = store.claim(wants, total);
-        if (!claim.tasks().isEmpty()) {
-            metrics.claimed(claim.tasks().size());
-        }
+        transitions.started(claim.tasks()); // before they start: a task's end must not be announced before its start
         Map<String, Queue> byName = catalog.all();
         Map<String, Integer> claimedByQueue = new HashMap<>();
         for (Task task : claim.tasks()) {
             workers.start(task, byName.get(task.queue()));
-            events.emit(TaskEvent.STARTED, task);
             claimedByQueue.merge(task.queue(), 1, Integer::sum);
         }
         if (claim.tasks().size() == total) {
@@ -161,7 +156,7 @@ public final class Dispatcher implements AutoCloseable {
     /** Stops claiming (the first step of shutdown); running tasks get until the grace deadline to finish. */
     @Override
     public void close() throws InterruptedException {
-        workers.drainUntil(Instant.now().plus(settings.shutdownGrace()));
+        workers.drainUntil(clock.instant().plus(settings.shutdownGrace()));
         stopping = true;
         wakeup.ring();
         if (loop != null && !loop.join(Duration.ofSeconds(5))) {

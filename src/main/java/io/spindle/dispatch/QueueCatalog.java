@@ -1,7 +1,6 @@
 package io.spindle.dispatch;
 
 import java.util.Map;
-import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.logging.Logger;
 
@@ -39,9 +38,5 @@ public final class QueueCatalog {
 
     public Map<String, Queue> all() {
         return queues;
-    }
-
-    public Optional<Queue> find(String name) {
-        return Optional.ofNullable(queues.get(name));
     }
 }

@@ -10,7 +10,7 @@ import io.spindle.task.DispatchStore;
  */
 public final class RetentionSweeper implements Runnable {
     private static final Logger LOG = Logger.getLogger(RetentionSweeper.class.getName());
-    static final int BATCH = 1000;
+    private static final int BATCH = 1000;
 
     private final DispatchStore store;
 

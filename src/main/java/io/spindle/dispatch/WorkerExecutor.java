@@ -1,5 +1,6 @@
 package io.spindle.dispatch;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -10,13 +11,15 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 import io.spindle.handler.Outcome;
 import io.spindle.handler.TaskHandler;
-import io.spindle.observe.TaskMetrics;
+import io.spindle.task.AttemptEnd;
 import io.spindle.task.Completion;
 import io.spindle.task.DispatchStore;
 import io.spindle.task.Queue;
@@ -47,9 +50,13 @@ public final class WorkerExecutor implements AutoCloseable {
     private final QueueRateLimiters limiters;
     private final CompletionWriter completions;
     private final DispatchStore store;
-    private final Backoff backoff;
+    private final RetryDecision retry;
     private final TaskMetrics metrics;
+    private final TaskTransitions transitions;
     private final Runnable slotFreed;
+    private final Clock clock;
+    private final ReentrantLock idleLock = new ReentrantLock();
+    private final Condition idle = idleLock.newCondition();
     private volatile Instant drainDeadline;
 
     public WorkerExecutor(int maxConcurrent,
@@ -57,9 +64,11 @@ public final class WorkerExecutor implements AutoCloseable {
                           QueueRateLimiters limiters,
                           CompletionWriter completions,
                           DispatchStore store,
-                          Backoff backoff,
+                          RetryDecision retry,
                           TaskMetrics metrics,
-                          Runnable slotFreed) {
+                          TaskTransitions transitions,
+                          Runnable slotFreed,
+                          Clock clock) {
         this.maxConcurrent = maxConcurrent;
         this.maxClaimed = 2 * maxConcurrent;
         this.permits = new Semaphore(maxConcurrent);
@@ -67,9 +76,11 @@ public final class WorkerExecutor implements AutoCloseable {
         this.limiters = limiters;
         this.completions = completions;
         this.store = store;
-        this.backoff = backoff;
+        this.retry = retry;
         this.metrics = metrics;
+        this.transitions = transitions;
         this.slotFreed = slotFreed;
+        this.clock = clock;
         metrics.busyWorkers(this::busy);
     }
 
@@ -116,12 +127,14 @@ public final class WorkerExecutor implements AutoCloseable {
                 outcome = new Outcome.Retry("handler error: " + e, Optional.empty());
             }
             metrics.dispatched(queue.name(), Duration.ofNanos(System.nanoTime() - start));
-            completions.submit(completion(task, queue, outcome));
+            completions.submit(Completion.of(task, end(task, queue, outcome)));
         } catch (InterruptedException e) {
             interrupted.add(new DispatchStore.Attempt(task.id(), task.attempts()));
         } finally {
             waiting.remove(task.id());
-            running.remove(task.id());
+            if (running.remove(task.id()) != null && running.isEmpty()) {
+                signalIdle();
+            }
             runningByQueue.get(queue.name()).decrementAndGet();
             if (permitted) {
                 permits.release();
@@ -131,15 +144,34 @@ public final class WorkerExecutor implements AutoCloseable {
         }
     }
 
-    private Completion completion(Task task, Queue queue, Outcome outcome) {
+    private AttemptEnd end(Task task, Queue queue, Outcome outcome) {
         return switch (outcome) {
-            case Outcome.Success success -> Completion.succeeded(task, success.resultJson());
-            case Outcome.Fail fail -> Completion.failed(task, fail.error());
-            case Outcome.Retry retry when task.attempts() >= task.maxAttempts() -> Completion.failed(
-                    task, retry.error() + " (attempt " + task.attempts() + " of " + task.maxAttempts() + ", none left)");
-            case Outcome.Retry retry -> Completion.retry(
-                    task, retry.error(), backoff.after(queue.retry(), task.attempts(), retry.notBefore()).toMillis());
+            case Outcome.Success success -> new AttemptEnd.Succeeded(success.resultJson());
+            case Outcome.Fail fail -> new AttemptEnd.Failed(fail.error());
+            case Outcome.Retry again -> retry.afterFailure(task, queue.retry(), again.error(), again.notBefore());
         };
+    }
+
+    private void signalIdle() {
+        idleLock.lock();
+        try {
+            idle.signalAll();
+        } finally {
+            idleLock.unlock();
+        }
+    }
+
+    /** Waits until no task runs or {@code deadline} (on the clock) passes. */
+    private void awaitIdle(Instant deadline) throws InterruptedException {
+        long nanos = Math.max(0, Duration.between(clock.instant(), deadline).toNanos());
+        idleLock.lock();
+        try {
+            while (!running.isEmpty() && nanos > 0) {
+                nanos = idle.awaitNanos(nanos);
+            }
+        } finally {
+            idleLock.unlock();
+        }
     }
 
     /**
@@ -158,12 +190,10 @@ public final class WorkerExecutor implements AutoCloseable {
      */
     @Override
     public void close() throws InterruptedException {
-        Instant deadline = drainDeadline == null ? Instant.now() : drainDeadline;
+        Instant deadline = drainDeadline == null ? clock.instant() : drainDeadline;
         draining = true;
         waiting.values().forEach(Thread::interrupt);
-        while (!running.isEmpty() && Instant.now().isBefore(deadline)) {
-            Thread.sleep(20);
-        }
+        awaitIdle(deadline);
         List<Thread> left = new ArrayList<>(running.values());
         left.addAll(waiting.values());
         if (!left.isEmpty()) {
@@ -176,7 +206,7 @@ public final class WorkerExecutor implements AutoCloseable {
         List<DispatchStore.Attempt> handBack = new ArrayList<>(interrupted);
         if (!handBack.isEmpty()) {
             try {
-                store.release(handBack);
+                transitions.released(store.release(handBack));
                 LOG.info(() -> "returned " + handBack.size() + " interrupted tasks to pending");
             } catch (RuntimeException e) {
                 LOG.warning(() -> "could not return " + handBack.size() + " tasks to pending (" + e.getMessage()

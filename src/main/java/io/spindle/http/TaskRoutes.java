@@ -14,7 +14,8 @@ import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-import io.spindle.task.EnqueueCommitter;
+import io.spindle.dispatch.EnqueueCommitter;
+import io.spindle.dispatch.TaskCommands;
 import io.spindle.task.Enqueued;
 import io.spindle.task.Names;
 import io.spindle.task.NewTask;
@@ -22,8 +23,6 @@ import io.spindle.task.QueueStore;
 import io.spindle.task.SpindleException;
 import io.spindle.task.SpindleException.FieldError;
 import io.spindle.task.Task;
-import io.spindle.task.TaskEvent;
-import io.spindle.task.TaskEvents;
 import io.spindle.task.TaskState;
 import io.spindle.task.TaskStore;
 import io.spindle.task.TaskWaiters;
@@ -37,16 +36,16 @@ public final class TaskRoutes implements HttpService {
     static final int MAX_LIMIT = 500;
 
     private final EnqueueCommitter committer;
+    private final TaskCommands commands;
     private final TaskStore tasks;
     private final QueueStore queues;
     private final TaskWaiters waiters;
     private final Clock clock;
-    private final TaskEvents events;
 
-    public TaskRoutes(EnqueueCommitter committer, TaskStore tasks, QueueStore queues, TaskWaiters waiters, Clock clock,
-                      TaskEvents events) {
-        this.events = events;
+    public TaskRoutes(EnqueueCommitter committer, TaskCommands commands, TaskStore tasks, QueueStore queues,
+                      TaskWaiters waiters, Clock clock) {
         this.committer = committer;
+        this.commands = commands;
         this.tasks = tasks;
         this.queues = queues;
         this.waiters = waiters;
@@ -113,16 +112,13 @@ public final class TaskRoutes implements HttpService {
 
     private void cancel(ServerRequest req, ServerResponse res) {
         String queue = queueName(req);
-        Task task = tasks.cancel(queue, taskId(req, queue));
-        events.emit(TaskEvent.CANCELLED, task);
+        Task task = commands.cancel(queue, taskId(req, queue));
         JsonResponses.sendBytes(res, Status.OK_200, TaskJson.one(task));
     }
 
     private void retry(ServerRequest req, ServerResponse res) {
         String queue = queueName(req);
-        Task task = tasks.retry(queue, taskId(req, queue));
-        committer.announce(task.queue());
-        events.emit(TaskEvent.RETRYING, task);
+        Task task = commands.retry(queue, taskId(req, queue));
         JsonResponses.sendBytes(res, Status.OK_200, TaskJson.one(task));
     }
 

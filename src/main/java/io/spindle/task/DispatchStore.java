@@ -6,23 +6,18 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
-import java.util.TreeSet;
-import java.util.stream.Collectors;
 
 import io.spindle.db.Database;
-import io.spindle.db.Notifications;
-import io.spindle.db.Notifier;
 
 /**
- * The SQL home of dispatch: claiming due tasks under leases, writing results back, returning tasks to
- * pending, rescuing expired leases and deleting finished tasks past retention. Every state change is one
- * statement guarded by the state (and attempt) it expects, so two instances can never both finish one
- * attempt. Plain JDBC on the pool: these statements bind arrays and run in batches.
+ * The SQL home of dispatch: claiming due tasks under leases, writing the ends of attempts, returning tasks to
+ * pending, finding and rescuing expired leases and deleting finished tasks past retention. Every state change
+ * is one statement guarded by the state (and attempt) it expects, so two instances can never both finish one
+ * attempt; the statements only return the rows they changed, and the caller hands those to the task
+ * transitions. Plain JDBC on the pool: these statements bind arrays and run in batches.
  */
 public final class DispatchStore {
 
@@ -57,7 +52,12 @@ public final class DispatchStore {
             LEFT JOIN claimed c ON true
             """.formatted(TaskRows.columns("t."));
 
-    private static final String COMPLETE = """
+    /**
+     * An attempt's end is written only while that attempt is still current (running, same attempt number); a
+     * rescue also requires the lease to be expired still, so a task whose attempt reported meanwhile, or was
+     * handed back and claimed again, is left alone.
+     */
+    private static final String END_ATTEMPTS = """
             UPDATE tasks t SET
                 state = c.state,
                 result = c.result::json,
@@ -65,9 +65,10 @@ public final class DispatchStore {
                 run_at = CASE WHEN c.state = 'pending' THEN now() + c.delay_ms * interval '1 millisecond' ELSE t.run_at END,
                 finished_at = CASE WHEN c.state = 'pending' THEN NULL ELSE now() END,
                 lease_owner = NULL, lease_until = NULL, updated_at = now()
-            FROM unnest(?::bigint[], ?::int[], ?::text[], ?::text[], ?::text[], ?::bigint[])
-                 AS c(id, attempt, state, result, error, delay_ms)
+            FROM unnest(?::bigint[], ?::int[], ?::text[], ?::text[], ?::text[], ?::bigint[], ?::boolean[])
+                 AS c(id, attempt, state, result, error, delay_ms, rescue)
             WHERE t.id = c.id AND t.state = 'running' AND t.attempts = c.attempt
+              AND (NOT c.rescue OR t.lease_until < now())
             RETURNING %s
             """.formatted(TaskRows.columns("t."));
 
@@ -76,22 +77,17 @@ public final class DispatchStore {
                                updated_at = now()
             FROM unnest(?::bigint[], ?::int[]) AS r(id, attempt)
             WHERE t.id = r.id AND t.state = 'running' AND t.attempts = r.attempt AND t.lease_owner = ?
-            RETURNING t.queue
-            """;
-
-    private static final String RESCUE = """
-            UPDATE tasks t SET
-                state = CASE WHEN t.attempts >= t.max_attempts THEN 'failed' ELSE 'pending' END,
-                finished_at = CASE WHEN t.attempts >= t.max_attempts THEN now() END,
-                run_at = now(),
-                last_error = 'lease expired: attempt ' || t.attempts || ' held by ' || coalesce(t.lease_owner, '?')
-                             || ' did not finish in time',
-                lease_owner = NULL, lease_until = NULL, updated_at = now()
-            WHERE t.id IN (
-                SELECT id FROM tasks WHERE state = 'running' AND lease_until < now()
-                ORDER BY lease_until LIMIT ? FOR UPDATE SKIP LOCKED
-            )
             RETURNING %s
+            """.formatted(TaskRows.columns("t."));
+
+    /** Only reads: what to do with each expired lease is decided in Java and written by {@link #END_ATTEMPTS}. */
+    private static final String EXPIRED = """
+            SELECT %s, coalesce(t.lease_owner, '?') AS lease_owner,
+                   q.max_attempts AS queue_max_attempts, q.min_backoff_ms, q.max_backoff_ms
+            FROM tasks t JOIN queues q ON q.name = t.queue
+            WHERE t.state = 'running' AND t.lease_until < now()
+            ORDER BY t.lease_until
+            LIMIT ?
             """.formatted(TaskRows.columns("t."));
 
     private static final String SWEEP = """
@@ -104,20 +100,11 @@ public final class DispatchStore {
 
     private final Database db;
     private final String instance;
-    private final Notifier notifier;
 
-    /**
-     * @param instance this instance's id: the lease owner
-     * @param notifier announces, after each write, tasks that are due again or finished
-     */
-    public DispatchStore(Database db, String instance, Notifier notifier) {
+    /** @param instance this instance's id: the lease owner */
+    public DispatchStore(Database db, String instance) {
         this.db = db;
         this.instance = instance;
-        this.notifier = notifier;
-    }
-
-    public String instance() {
-        return instance;
     }
 
     /** How many tasks of a queue to claim, and the lease each gets. */
@@ -164,10 +151,44 @@ public final class DispatchStore {
     }
 
     /**
-     * Writes completions in one statement, then announces the finished tasks on {@code spindle_done}. Returns
-     * the tasks as they now are; completions of stale attempts are absent.
+     * Writes the ends of attempts in one statement. Returns the tasks as they now are; ends of attempts that
+     * are no longer current are absent.
      */
     public List<Task> complete(List<Completion> completions) {
+        return endAttempts(completions, false);
+    }
+
+    /** A running task whose lease expired, with what the retry decision needs to know about it. */
+    public record ExpiredLease(Task task, String owner, Queue.RetryPolicy policy) {
+    }
+
+    /** Up to {@code limit} running tasks whose lease expired, the longest expired first. Writes nothing. */
+    public List<ExpiredLease> expiredLeases(int limit) {
+        List<ExpiredLease> expired = new ArrayList<>();
+        try (Connection c = db.connection(); PreparedStatement st = c.prepareStatement(EXPIRED)) {
+            st.setInt(1, limit);
+            try (ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                    expired.add(new ExpiredLease(TaskRows.of(rs), rs.getString("lease_owner"), new Queue.RetryPolicy(
+                            rs.getInt("queue_max_attempts"), Duration.ofMillis(rs.getLong("min_backoff_ms")),
+                            Duration.ofMillis(rs.getLong("max_backoff_ms")))));
+                }
+            }
+        } catch (SQLException e) {
+            throw Database.failure(e);
+        }
+        return expired;
+    }
+
+    /**
+     * Writes the decided ends of expired attempts, each only if its lease is still expired and its attempt
+     * current; returns the tasks rescued, as they now are (another instance may have rescued the rest).
+     */
+    public List<Task> rescue(List<Completion> decided) {
+        return endAttempts(decided, true);
+    }
+
+    private List<Task> endAttempts(List<Completion> completions, boolean rescue) {
         int n = completions.size();
         Object[] ids = new Object[n];
         Object[] attempts = new Object[n];
@@ -175,29 +196,41 @@ public final class DispatchStore {
         Object[] results = new Object[n];
         Object[] errors = new Object[n];
         Object[] delays = new Object[n];
+        Object[] rescues = new Object[n];
         for (int i = 0; i < n; i++) {
             Completion completion = completions.get(i);
             ids[i] = completion.taskId();
             attempts[i] = completion.attempt();
-            states[i] = completion.state().dbName();
-            results[i] = completion.resultJson();
-            errors[i] = completion.error();
-            delays[i] = completion.retryDelayMillis();
+            rescues[i] = rescue;
+            delays[i] = 0L;
+            switch (completion.end()) {
+                case AttemptEnd.Succeeded succeeded -> {
+                    states[i] = TaskState.SUCCEEDED.dbName();
+                    results[i] = succeeded.resultJson();
+                }
+                case AttemptEnd.Retry retry -> {
+                    states[i] = TaskState.PENDING.dbName();
+                    errors[i] = retry.error();
+                    delays[i] = retry.delay().toMillis();
+                }
+                case AttemptEnd.Failed failed -> {
+                    states[i] = TaskState.FAILED.dbName();
+                    errors[i] = failed.error();
+                }
+            }
         }
-        List<Task> tasks;
-        try (Connection c = db.connection(); PreparedStatement st = c.prepareStatement(COMPLETE)) {
+        try (Connection c = db.connection(); PreparedStatement st = c.prepareStatement(END_ATTEMPTS)) {
             st.setArray(1, c.createArrayOf("int8", ids));
             st.setArray(2, c.createArrayOf("int4", attempts));
             st.setArray(3, c.createArrayOf("text", states));
             st.setArray(4, c.createArrayOf("text", results));
             st.setArray(5, c.createArrayOf("text", errors));
             st.setArray(6, c.createArrayOf("int8", delays));
-            tasks = readTasks(st);
+            st.setArray(7, c.createArrayOf("bool", rescues));
+            return readTasks(st);
         } catch (SQLException e) {
             throw Database.failure(e);
         }
-        notifier.send(Notifications.DONE, finishedIds(tasks));
-        return tasks;
     }
 
     /** An attempt to hand back: its task and the attempt number it ran as. */
@@ -206,43 +239,17 @@ public final class DispatchStore {
 
     /**
      * Returns running tasks of this owner to pending without counting the attempt (shutdown, or a task
-     * that never started). Returns the queues that got tasks back.
+     * that never started). Returns the tasks handed back, as they now are.
      */
-    public Set<String> release(List<Attempt> attempts) {
-        Set<String> queues = new TreeSet<>();
+    public List<Task> release(List<Attempt> attempts) {
         try (Connection c = db.connection(); PreparedStatement st = c.prepareStatement(RELEASE)) {
             st.setArray(1, c.createArrayOf("int8", attempts.stream().map(Attempt::taskId).toArray()));
             st.setArray(2, c.createArrayOf("int4", attempts.stream().map(Attempt::attempt).toArray()));
             st.setString(3, instance);
-            try (ResultSet rs = st.executeQuery()) {
-                while (rs.next()) {
-                    queues.add(rs.getString(1));
-                }
-            }
+            return readTasks(st);
         } catch (SQLException e) {
             throw Database.failure(e);
         }
-        notifier.send(Notifications.WAKE, queues);
-        return queues;
-    }
-
-    /** Returns up to {@code limit} tasks whose lease expired to pending (or failed, when out of attempts). */
-    public List<Task> rescueExpired(int limit) {
-        List<Task> tasks;
-        try (Connection c = db.connection(); PreparedStatement st = c.prepareStatement(RESCUE)) {
-            st.setInt(1, limit);
-            tasks = readTasks(st);
-        } catch (SQLException e) {
-            throw Database.failure(e);
-        }
-        notifier.send(Notifications.WAKE, tasks.stream().filter(t -> t.state() == TaskState.PENDING)
-                .map(Task::queue).collect(Collectors.toCollection(TreeSet::new)));
-        notifier.send(Notifications.DONE, finishedIds(tasks));
-        return tasks;
-    }
-
-    private static List<String> finishedIds(List<Task> tasks) {
-        return tasks.stream().filter(t -> t.state().isFinished()).map(t -> Long.toString(t.id())).toList();
     }
 
     /** Deletes up to {@code limit} finished tasks older than their queue's retention; returns how many. */

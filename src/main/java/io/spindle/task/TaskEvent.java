@@ -22,7 +22,7 @@ public enum TaskEvent {
         return type;
     }
 
-    /** The event a task's new state announces, after a completion or a rescue. */
+    /** The event a transition into {@code state} announces (a new task announces {@link #CREATED} instead). */
     public static TaskEvent of(TaskState state) {
         return switch (state) {
             case PENDING -> RETRYING;

@@ -5,8 +5,5 @@ package io.spindle.task;
  */
 @FunctionalInterface
 public interface TaskEvents {
-    /** Announces nothing: for parts used without a bus. */
-    TaskEvents NONE = (event, task) -> { };
-
     void emit(TaskEvent event, Task task);
 }

@@ -14,7 +14,7 @@ import java.util.function.Supplier;
 
 /**
  * Long-poll support: requests waiting for tasks to finish park here and are woken when a task's final state
- * is committed, on this instance or (through {@code spindle_done}) on another. The number of waiting
+ * (or a client's retry of it) is committed, on this instance or (through {@code spindle_done}) on another. The number of waiting
  * requests is bounded; past it, a wait is refused with 503.
  */
 public final class TaskWaiters implements AutoCloseable {
@@ -61,8 +61,8 @@ public final class TaskWaiters implements AutoCloseable {
         }
     }
 
-    /** Wakes everyone waiting for these tasks. */
-    public void finished(Collection<Long> taskIds) {
+    /** Wakes everyone waiting for these tasks; each re-reads its task and answers with it. */
+    public void wake(Collection<Long> taskIds) {
         for (Long id : taskIds) {
             Set<CompletableFuture<Void>> waiters = byTask.get(id);
             if (waiters != null) {
@@ -76,14 +76,15 @@ public final class TaskWaiters implements AutoCloseable {
         byTask.values().forEach(set -> set.forEach(w -> w.complete(null)));
     }
 
+    /** Requests waiting now (at most {@code maxWaiters}), for the {@code spindle_tasks_waiting} gauge. */
+    public int waiting() {
+        return waiting.get();
+    }
+
     /** Answers every waiting request now (shutdown); later waits return at once. */
     @Override
     public void close() {
         closed = true;
         wakeAll();
-    }
-
-    public int waiting() {
-        return waiting.get();
     }
 }

@@ -7,7 +7,7 @@ import java.util.List;
 
 import io.spindle.config.Settings;
 import io.spindle.db.Database;
-import io.spindle.db.Notifier;
+import io.spindle.task.AttemptEnd;
 import io.spindle.task.Completion;
 import io.spindle.task.DispatchStore;
 import io.spindle.task.Task;
@@ -51,9 +51,8 @@ class LeaseRescueTest {
 
         Settings settings = TestServer.settings(server.database().jdbcUrl(), server.database());
         try (Database db = Database.open(settings.db(), server.database().jdbcUrl(),
-                                         new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
-             Notifier notifier = new Notifier(db, "dead-instance")) {
-            DispatchStore dead = new DispatchStore(db, "dead-instance", notifier);
+                                         new io.micrometer.core.instrument.simple.SimpleMeterRegistry())) {
+            DispatchStore dead = new DispatchStore(db, "dead-instance");
             List<Task> claimed = dead.claim(List.of(new DispatchStore.Want("rescue", 10, Duration.ofMillis(500))), 10).tasks();
             assertThat(claimed).extracting(Task::id).containsExactly(Long.parseLong(id));
             assertThat(state(id)).isEqualTo("running");
@@ -64,7 +63,8 @@ class LeaseRescueTest {
             assertThat(done.path("attempts").asInt()).as("the lost attempt counts").isEqualTo(2);
             assertThat(sink.deliveries()).containsEntry(id, 1);
 
-            List<Task> late = dead.complete(List.of(Completion.failed(claimed.getFirst(), "late result of a dead attempt")));
+            List<Task> late = dead.complete(List.of(Completion.of(
+                    claimed.getFirst(), new AttemptEnd.Failed("late result of a dead attempt"))));
             assertThat(late).as("a stale attempt's result is ignored").isEmpty();
             assertThat(state(id)).isEqualTo("succeeded");
         }
@@ -78,9 +78,8 @@ class LeaseRescueTest {
         String id = Json.parse(server.post("/v1/queues/last/tasks", "{\"payload\": 1}").body()).path("id").asText();
         Settings settings = TestServer.settings(server.database().jdbcUrl(), server.database());
         try (Database db = Database.open(settings.db(), server.database().jdbcUrl(),
-                                         new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
-             Notifier notifier = new Notifier(db, "dead-instance")) {
-            new DispatchStore(db, "dead-instance", notifier).claim(List.of(new DispatchStore.Want("last", 1, Duration.ofMillis(200))), 1);
+                                         new io.micrometer.core.instrument.simple.SimpleMeterRegistry())) {
+            new DispatchStore(db, "dead-instance").claim(List.of(new DispatchStore.Want("last", 1, Duration.ofMillis(200))), 1);
         }
         var done = Json.parse(server.get("/v1/queues/last/tasks/" + id + "?wait=PT10S").body());
         assertThat(done.path("state").asText()).isEqualTo("failed");

@@ -21,8 +21,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Two Spindle instances on one database behave as one service: every task is delivered exactly once, and
- * an enqueue on one instance wakes the other.
+ * Two Spindle instances on one database behave as one service: every task is delivered exactly once, an
+ * enqueue on one instance wakes the other, and a cancel on one answers the other's long-polls.
  */
 class TwoInstancesTest {
     static TestServer first;
@@ -100,6 +100,23 @@ class TwoInstancesTest {
         var done = first.get("/v1/queues/cross/tasks/" + id + "?wait=PT10S");
         assertThat(Json.parse(done.body()).path("state").asText()).isEqualTo("succeeded");
         assertThat(sink.deliveries()).containsEntry(id, 1);
+    }
+
+    @Test
+    void aCancelOnOneInstanceAnswersALongPollOnTheOtherAtOnce() throws Exception {
+        assertThat(first.put("/v1/queues/cancel-across", """
+                {"handler": {"type": "http", "backends": ["%s"]}}
+                """.formatted(sink.uri())).statusCode()).isEqualTo(201);
+        String id = Json.parse(first.post("/v1/queues/cancel-across/tasks", "{\"payload\": 1, \"delay\": \"PT1H\"}")
+                                       .body()).path("id").asText();
+        var client = java.net.http.HttpClient.newHttpClient();
+        var poll = client.sendAsync(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+                        "http://127.0.0.1:" + second.port() + "/v1/queues/cancel-across/tasks/" + id + "?wait=PT60S")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(first.delete("/v1/queues/cancel-across/tasks/" + id).statusCode()).isEqualTo(200);
+
+        var answer = poll.get(20, java.util.concurrent.TimeUnit.SECONDS); // not after its minute: woken by NOTIFY
+        assertThat(Json.parse(answer.body()).path("state").asText()).isEqualTo("cancelled");
     }
 
     private static int succeeded(Statement st) throws Exception {

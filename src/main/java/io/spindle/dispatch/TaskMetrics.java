@@ -1,4 +1,4 @@
-package io.spindle.observe;
+package io.spindle.dispatch;
 
 import java.time.Duration;
 import java.util.Map;
@@ -12,13 +12,15 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
 /**
- * Task meters: enqueued and finished by queue and outcome, dispatch duration, claim batch sizes and busy
- * workers. Series grow with the number of queues, which the operator controls.
+ * Task meters: every transition (enqueued, started, attempts ended by outcome, redriven), dispatch duration,
+ * claim batch sizes, busy workers and waiting long-polls. Series grow with the number of queues, which the operator controls.
  */
 public final class TaskMetrics {
     private final MeterRegistry registry;
     private final Map<String, Counter> enqueued = new ConcurrentHashMap<>();
+    private final Map<String, Counter> started = new ConcurrentHashMap<>();
     private final Map<String, Counter> finished = new ConcurrentHashMap<>();
+    private final Map<String, Counter> redriven = new ConcurrentHashMap<>();
     private final Map<String, Timer> durations = new ConcurrentHashMap<>();
     private final DistributionSummary claimBatch;
 
@@ -30,21 +32,26 @@ public final class TaskMetrics {
                 .register(registry);
     }
 
-    /** A metrics sink that records nothing, for parts used without a registry. */
-    public static TaskMetrics noop() {
-        return new TaskMetrics(new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+    public void enqueued(String queue) {
+        count(enqueued, "spindle.tasks.enqueued", "Tasks created by enqueue", queue, null);
     }
 
-    public void enqueued(String queue, int count) {
-        meter(enqueued, queue, () -> Counter.builder("spindle.tasks.enqueued")
-                .description("Tasks created by enqueue").tag("queue", queue).register(registry)).increment(count);
+    public void started(String queue) {
+        count(started, "spindle.tasks.started", "Attempts started (tasks claimed)", queue, null);
     }
 
-    /** @param outcome {@code succeeded}, {@code failed}, {@code retried}, {@code rescued} or {@code cancelled} */
+    /**
+     * @param outcome {@code succeeded}, {@code failed}, {@code retried}, {@code rescued}, {@code cancelled} or
+     *                {@code released}
+     */
     public void finished(String queue, String outcome) {
-        meter(finished, queue + '\0' + outcome, () -> Counter.builder("spindle.tasks.finished")
-                .description("Task attempts ended, by outcome").tag("queue", queue).tag("outcome", outcome)
-                .register(registry)).increment();
+        count(finished, "spindle.tasks.finished", "Task attempts ended, and pending tasks cancelled, by outcome",
+              queue, outcome);
+    }
+
+    public void redriven(String queue) {
+        count(redriven, "spindle.tasks.redriven", "Failed or cancelled tasks sent back to pending by a client",
+              queue, null);
     }
 
     public void dispatched(String queue, Duration handlerTime) {
@@ -65,6 +72,19 @@ public final class TaskMetrics {
         Gauge.builder("spindle.workers.busy", busy).description("Tasks running on this instance").register(registry);
     }
 
+    public void longPolls(Supplier<Number> waiting) {
+        Gauge.builder("spindle.tasks.waiting", waiting).description("Requests long-polling a task (?wait=)")
+                .register(registry);
+    }
+
+    private void count(Map<String, Counter> counters, String name, String description, String queue, String outcome) {
+        String key = outcome == null ? queue : queue + '\0' + outcome;
+        meter(counters, key, () -> {
+            Counter.Builder builder = Counter.builder(name).description(description).tag("queue", queue);
+            return (outcome == null ? builder : builder.tag("outcome", outcome)).register(registry);
+        }).increment();
+    }
+
     /**
      * The cached meter, registering it on first use outside any map lock: Micrometer's registration calls
      * back into Helidon's registry under Micrometer's lock, and holding a third lock around that invites
@@ -77,9 +97,5 @@ public final class TaskMetrics {
             cache.putIfAbsent(key, meter);
         }
         return meter;
-    }
-
-    public MeterRegistry registry() {
-        return registry;
     }
 }

@@ -1,43 +1,41 @@
-package io.spindle.task;
+package io.spindle.dispatch;
 
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 import io.spindle.db.Database;
-import io.spindle.db.Notifications;
-import io.spindle.db.Notifier;
-import io.spindle.observe.TaskMetrics;
+import io.spindle.task.Enqueued;
+import io.spindle.task.NewTask;
+import io.spindle.task.QueueStore;
+import io.spindle.task.SpindleException;
+import io.spindle.task.Task;
+import io.spindle.task.TaskStore;
 
 /**
  * Group commit for enqueues: single enqueues that arrive together share one transaction, one INSERT and one
  * commit, and each caller returns only after the commit that holds its task. There is no batching window;
  * each writer commits whatever waited while the previous commit ran, so a lone request pays one commit and
- * a crowd pays one commit per batch. The backlog is bounded; when it is full, enqueue answers 503.
+ * a crowd pays one commit per batch. The tasks a commit created go to the {@link TaskTransitions} in one call.
+ * The backlog is bounded; when it is full, enqueue answers 503.
  */
 public final class EnqueueCommitter implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(EnqueueCommitter.class.getName());
 
     private final Database db;
     private final TaskStore store;
-    private final TaskMetrics metrics;
-    private final Notifier notifier;
-    private final Consumer<Set<String>> committedTo;
-    private final TaskEvents events;
+    private final TaskTransitions transitions;
     private final int maxBatch;
     private final BlockingQueue<Request> backlog;
     private final List<Thread> writers = new ArrayList<>();
@@ -47,17 +45,10 @@ public final class EnqueueCommitter implements AutoCloseable {
     private record Request(NewTask task, CompletableFuture<Enqueued> result) {
     }
 
-    /**
-     * @param committedTo told, after each commit, which queues received tasks (to wake the dispatcher)
-     */
-    public EnqueueCommitter(Database db, TaskStore store, TaskMetrics metrics, Notifier notifier, Settings settings,
-                            Consumer<Set<String>> committedTo, TaskEvents events) {
-        this.events = events;
+    public EnqueueCommitter(Database db, TaskStore store, TaskTransitions transitions, Settings settings) {
         this.db = db;
         this.store = store;
-        this.metrics = metrics;
-        this.notifier = notifier;
-        this.committedTo = committedTo;
+        this.transitions = transitions;
         this.maxBatch = settings.maxBatch();
         this.backlog = new ArrayBlockingQueue<>(settings.backlog());
         this.ackTimeout = settings.ackTimeout();
@@ -119,15 +110,6 @@ public final class EnqueueCommitter implements AutoCloseable {
         return enqueued;
     }
 
-    /**
-     * Announces that a queue has due tasks that did not come through this committer (a retried task),
-     * here and on every instance.
-     */
-    public void announce(String queue) {
-        notifier.send(Notifications.WAKE, List.of(queue));
-        committedTo.accept(Set.of(queue));
-    }
-
     private void writeLoop() {
         List<Request> batch = new ArrayList<>(maxBatch);
         while (true) {
@@ -185,21 +167,13 @@ public final class EnqueueCommitter implements AutoCloseable {
                 }
             }
         }
-        Set<String> queues = new LinkedHashSet<>();
+        List<Task> created = new ArrayList<>(results.size());
         for (Optional<Enqueued> result : results) {
             if (result.isPresent() && result.get().created()) {
-                queues.add(result.get().task().queue());
+                created.add(result.get().task());
             }
         }
-        if (!queues.isEmpty()) {
-            // created events first: once the dispatcher is rung, the tasks' started events can follow at once
-            results.stream().flatMap(Optional::stream).filter(Enqueued::created).forEach(e -> {
-                metrics.enqueued(e.task().queue(), 1);
-                events.emit(TaskEvent.CREATED, e.task());
-            });
-            committedTo.accept(queues);
-            notifier.send(Notifications.WAKE, queues);
-        }
+        transitions.created(created);
         return results;
     }
 
