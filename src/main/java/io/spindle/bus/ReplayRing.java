@@ -66,21 +66,9 @@ final class ReplayRing {
         return before - bytes;
     }
 
-    int size() {
-        return size;
-    }
-
-    long bytes() {
-        return bytes;
-    }
-
-    /** The id of the oldest event held; {@code newestId() + 1} when none is held. */
+    /** The id of the oldest event held; one above the newest when none is held. */
     long oldestId() {
         return newestId - size + 1;
-    }
-
-    long newestId() {
-        return newestId;
     }
 
     /** Every event held with an id above {@code afterId}, oldest first. */
