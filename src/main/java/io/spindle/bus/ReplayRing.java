@@ -26,16 +26,18 @@ final class ReplayRing {
      * @return the change in bytes held
      */
     long add(Event event) {
-        newestId = event.id();
         if (slots.length == 0) {
+            newestId = event.id();
             return 0;
         }
         long before = bytes;
         if (size == slots.length) {
+            // the oldest, found before the newest id moves on; its slot is the one the new event takes
             bytes -= weight(slots[index(oldestId())]);
         } else {
             size++;
         }
+        newestId = event.id();
         slots[index(event.id())] = event;
         bytes += weight(event);
         return bytes - before;
