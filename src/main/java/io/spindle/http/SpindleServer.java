@@ -21,14 +21,6 @@ public final class SpindleServer {
     private SpindleServer() {
     }
 
-    public static WebServer create(Settings.Server settings,
-                                   Duration shutdownGrace,
-                                   ObserveFeature observe,
-                                   Filter metricsFilter,
-                                   Consumer<HttpRouting.Builder> routes) {
-        return create(settings, shutdownGrace, observe, metricsFilter, List.of(), routes);
-    }
-
     /**
      * @param filters run in order after the metrics filter (which so counts their refusals too), before
      *                routing: authentication and client rate limits

@@ -6,6 +6,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 import java.util.UUID;
 
 import io.helidon.metrics.api.Metrics;
@@ -73,6 +74,7 @@ final class BusServer implements AutoCloseable {
                     settings.server(), settings.shutdown().grace(),
                     ObserveFeature.builder().addObserver(MetricsObserver.create()).build(),
                     new HttpMetricsFilter(Metrics.globalRegistry().unwrap(io.micrometer.core.instrument.MeterRegistry.class)),
+                    List.of(),
                     routing -> {
                         routing.register("/v1/topics", events.topicRoutes())
                                 .register("/v1/users", events.notificationRoutes());
