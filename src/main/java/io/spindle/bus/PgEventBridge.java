@@ -18,7 +18,6 @@ import java.util.logging.Logger;
 import io.spindle.db.Database;
 import io.spindle.db.Notifications;
 import io.spindle.db.PgListener;
-import io.spindle.observe.BusMetrics;
 
 /**
  * Makes the buses of all instances on one database behave as one, through LISTEN/NOTIFY on
@@ -72,15 +71,11 @@ public final class PgEventBridge implements AutoCloseable {
     private Thread interest;
 
     public PgEventBridge(TopicBus bus, Database database, String instance, BusMetrics metrics) {
-        this(bus, new BusStore(database), instance, metrics, Tuning.DEFAULTS);
-    }
-
-    PgEventBridge(TopicBus bus, BusStore store, String instance, BusMetrics metrics, Tuning tuning) {
         this.bus = bus;
-        this.store = store;
+        this.store = new BusStore(database);
         this.instance = instance;
         this.metrics = metrics;
-        this.tuning = tuning;
+        this.tuning = Tuning.DEFAULTS;
         this.ownEvents = "e|" + instance + "|";
         this.announcement = "i|" + instance;
         this.outbox = new ArrayBlockingQueue<>(tuning.outbox());

@@ -26,16 +26,18 @@ final class ReplayRing {
      * @return the change in bytes held
      */
     long add(Event event) {
-        newestId = event.id();
         if (slots.length == 0) {
+            newestId = event.id();
             return 0;
         }
         long before = bytes;
         if (size == slots.length) {
+            // the oldest, found before the newest id moves on; its slot is the one the new event takes
             bytes -= weight(slots[index(oldestId())]);
         } else {
             size++;
         }
+        newestId = event.id();
         slots[index(event.id())] = event;
         bytes += weight(event);
         return bytes - before;
@@ -66,21 +68,9 @@ final class ReplayRing {
         return before - bytes;
     }
 
-    int size() {
-        return size;
-    }
-
-    long bytes() {
-        return bytes;
-    }
-
-    /** The id of the oldest event held; {@code newestId() + 1} when none is held. */
+    /** The id of the oldest event held; one above the newest when none is held. */
     long oldestId() {
         return newestId - size + 1;
-    }
-
-    long newestId() {
-        return newestId;
     }
 
     /** Every event held with an id above {@code afterId}, oldest first. */

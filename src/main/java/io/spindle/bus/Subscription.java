@@ -59,18 +59,6 @@ public final class Subscription implements AutoCloseable {
         return received(event);
     }
 
-    /** The next event if one is ready now, else {@code null}; never waits. */
-    public Event poll() {
-        if (cancelled) {
-            return cancelledNow();
-        }
-        Event replayed = pending.poll();
-        if (replayed != null || !open) {
-            return replayed;
-        }
-        return received(queue.poll());
-    }
-
     /**
      * Moves up to {@code max} events that are ready now into {@code into}, in order, taking the queue's lock
      * once; never waits. A {@code lagged} notice comes first when events were lost, and after {@link #end()} the
@@ -126,11 +114,6 @@ public final class Subscription implements AutoCloseable {
     /** False once the subscription is closed, or ended and its {@code shutdown} event handed out. */
     public boolean isOpen() {
         return open;
-    }
-
-    /** Events lost so far and not yet reported; for tests and stats. */
-    long pendingDrops() {
-        return dropped.get();
     }
 
     /**

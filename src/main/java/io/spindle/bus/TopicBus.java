@@ -15,7 +15,6 @@ import java.util.logging.Logger;
 import java.util.stream.Collectors;
 
 import io.spindle.config.Settings;
-import io.spindle.observe.BusMetrics;
 import io.spindle.task.SpindleException;
 
 /**
@@ -100,11 +99,6 @@ public final class TopicBus implements AutoCloseable {
             out.forward(topic, type, line);
         }
         return true;
-    }
-
-    /** Whether {@link #publishIfWatched} would publish on the topic now. */
-    public boolean watched(String topic) {
-        return topics.containsKey(topic) || forwarder.wants(topic);
     }
 
     /**

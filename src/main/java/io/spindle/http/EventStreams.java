@@ -1,10 +1,8 @@
 package io.spindle.http;
 
-import java.io.OutputStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -24,8 +22,8 @@ import io.spindle.bus.TopicBus;
  * The open SSE streams: each request's own (virtual) thread waits on its subscription and writes what comes,
  * a comment when nothing came for the keep-alive interval, and gives the subscription back as soon as the
  * client goes away (seen at once by a {@link DisconnectWatch}, else when a write fails). A stream writes (one
- * chunk, one system call) at most once per flush interval: an event that finds the stream idle goes out at
- * once, events that follow within the interval go out together at its end. Under heavy fan-out that bounds
+ * chunk, one system call, through its {@link EventStreamSink}) at most once per flush interval: an event that
+ * finds the stream idle goes out at once, events that follow within the interval go out together at its end. Under heavy fan-out that bounds
  * the writes, and the wake-ups of the writing threads, per stream, at the cost of at most one interval of
  * delay. Closing (at shutdown, before the HTTP server stops) ends every stream with a {@code shutdown} event;
  * a stream stuck writing to a client that reads nothing is interrupted, so the server never waits on it.
@@ -68,19 +66,16 @@ public final class EventStreams implements AutoCloseable {
         Subscription subscription = bus.subscribe(topic, lastEventId);
         Stream stream = new Stream(subscription, Thread.currentThread());
         open.add(stream);
-        Optional<DisconnectWatch> watch = Optional.empty();
+        DisconnectWatch watch = null;
         try {
-            watch = DisconnectWatch.start(req, subscription::cancel);
+            res.status(Status.OK_200);
+            EventStreamSink sink = res.sink(EventStreamSink.TYPE);
+            watch = sink.watchDisconnect(subscription::cancel);
             if (closing) {
                 subscription.end();
             }
-            res.status(Status.OK_200);
-            res.header(HeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8");
-            res.header(HeaderNames.CACHE_CONTROL, "no-cache");
-            res.header(HeaderNames.create("X-Accel-Buffering"), "no");
-            OutputStream out = res.outputStream();
-            pump(subscription, new SseWriter(out));
-            out.close();
+            pump(subscription, sink);
+            sink.close();
         } catch (SseWriter.ClientGone e) {
             // the client went away; the subscription is freed below
         } catch (java.io.IOException | RuntimeException e) {
@@ -90,16 +85,17 @@ public final class EventStreams implements AutoCloseable {
             Thread.currentThread().interrupt();
         } finally {
             subscription.close();
-            watch.ifPresent(DisconnectWatch::stop);
+            if (watch != null) {
+                watch.stop();
+            }
             open.remove(stream);
             signalEnded();
         }
     }
 
-    private void pump(Subscription subscription, SseWriter writer) throws SseWriter.ClientGone, InterruptedException {
+    private void pump(Subscription subscription, EventStreamSink sink) throws SseWriter.ClientGone, InterruptedException {
         // the first bytes commit the status and headers, so the client knows it is subscribed
-        writer.comment("subscribed to " + subscription.topic());
-        writer.flush();
+        sink.comment("subscribed to " + subscription.topic()).flush();
         long keepAliveNanos = keepAlive.toNanos();
         long lastWrite = System.nanoTime();
         List<Event> batch = new ArrayList<>(MAX_BATCH);
@@ -108,19 +104,18 @@ public final class EventStreams implements AutoCloseable {
             Event event = quiet < keepAliveNanos ? subscription.next(Duration.ofNanos(keepAliveNanos - quiet)) : null;
             if (event == null) {
                 if (subscription.isOpen() && System.nanoTime() - lastWrite >= keepAliveNanos) {
-                    writer.comment("keep-alive");
-                    writer.flush();
+                    sink.comment("keep-alive").flush();
                     lastWrite = System.nanoTime();
                 }
                 continue;
             }
-            writer.event(event);
+            sink.emit(event);
             batch.clear();
             subscription.drainTo(batch, MAX_BATCH - 1);
             for (Event more : batch) {
-                writer.event(more);
+                sink.emit(more);
             }
-            writer.flush();
+            sink.flush();
             lastWrite = System.nanoTime();
             if (flushIntervalNanos > 0 && subscription.isOpen()) {
                 // while this sleeps, publishers only queue: no wake-up, no write per event

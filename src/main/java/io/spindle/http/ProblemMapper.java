@@ -49,27 +49,11 @@ public final class ProblemMapper {
                                                           ? "The request body is larger than the server accepts."
                                                           : "The request could not be read.");
             case NotFoundException e -> Problem.of(404, "Not Found", "No resource at this path.");
-            case RuntimeException e when fromRequestHeaders(e) ->
-                    Problem.of(400, "Bad Request", "A request header could not be parsed.");
             case HttpException e when e.status().code() < 500 ->
                     Problem.of(e.status().code(), e.status().reasonPhrase(), safeDetail(e));
             default -> internalError(failure);
         };
         return new Mapped(problem, 0);
-    }
-
-    /**
-     * Helidon parses request headers such as {@code Content-Type} only when a handler asks for them, and one it
-     * cannot parse fails there (IllegalArgumentException, or StringIndexOutOfBoundsException for an unclosed
-     * quote): the client's mistake, not ours.
-     */
-    private static boolean fromRequestHeaders(RuntimeException e) {
-        for (StackTraceElement frame : e.getStackTrace()) {
-            if (frame.getClassName().equals("io.helidon.http.ServerRequestHeadersImpl")) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private static String safeDetail(HttpException e) {

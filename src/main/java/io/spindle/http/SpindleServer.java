@@ -6,14 +6,10 @@ import java.util.function.Consumer;
 
 import io.helidon.common.socket.SocketOptions;
 import io.helidon.http.DirectHandler;
-import io.helidon.http.HeaderValues;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.DirectHandlers;
 import io.helidon.webserver.http.Filter;
-import io.helidon.webserver.http.FilterChain;
 import io.helidon.webserver.http.HttpRouting;
-import io.helidon.webserver.http.RoutingRequest;
-import io.helidon.webserver.http.RoutingResponse;
 import io.helidon.webserver.observe.ObserveFeature;
 import io.spindle.config.Settings;
 
@@ -23,14 +19,6 @@ import io.spindle.config.Settings;
  */
 public final class SpindleServer {
     private SpindleServer() {
-    }
-
-    public static WebServer create(Settings.Server settings,
-                                   Duration shutdownGrace,
-                                   ObserveFeature observe,
-                                   Filter metricsFilter,
-                                   Consumer<HttpRouting.Builder> routes) {
-        return create(settings, shutdownGrace, observe, metricsFilter, List.of(), routes);
     }
 
     /**
@@ -61,7 +49,6 @@ public final class SpindleServer {
                 .directHandlers(direct.build())
                 .routing(routing -> {
                     routing.addFilter(metricsFilter);
-                    routing.addFilter(SpindleServer::refuseNegativeLength);
                     filters.forEach(routing::addFilter);
                     routing.error(Throwable.class, (req, res, failure) -> {
                         if (!res.isSent()) {
@@ -72,18 +59,5 @@ public final class SpindleServer {
                     routes.accept(routing);
                 })
                 .build();
-    }
-
-    /**
-     * A negative {@code Content-Length} passes Helidon's parser, and reading such a body then waits for the
-     * client until it gives up; it is refused here, before anything reads the body, and the connection closed.
-     */
-    private static void refuseNegativeLength(FilterChain chain, RoutingRequest req, RoutingResponse res) {
-        if (req.headers().contentLength().orElse(0) < 0) {
-            res.header(HeaderValues.CONNECTION_CLOSE);
-            ProblemResponses.send(res, Problem.of(400, "Bad Request", "Content-Length must not be negative."));
-            return;
-        }
-        chain.proceed();
     }
 }

@@ -6,6 +6,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 import java.util.UUID;
 
 import io.helidon.metrics.api.Metrics;
@@ -14,7 +15,7 @@ import io.helidon.webserver.observe.ObserveFeature;
 import io.helidon.webserver.observe.metrics.MetricsObserver;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.spindle.Events;
+import io.spindle.BusWiring;
 import io.spindle.Lifecycle;
 import io.spindle.config.Settings;
 import io.spindle.db.Database;
@@ -27,19 +28,19 @@ import io.spindle.testing.TestServer;
 
 /**
  * The event side of Spindle on a real HTTP server and database, wired exactly as {@code Spindle.start} wires
- * it (through {@link Events}), without the task engine. Several may share one database, as instances do.
+ * it (through {@link BusWiring}), without the task engine. Several may share one database, as instances do.
  */
 final class BusServer implements AutoCloseable {
     private static final Duration QUICK = Duration.ofSeconds(5);
 
     private final Lifecycle lifecycle;
-    private final Events events;
+    private final BusWiring events;
     private final WebServer server;
     private final String instance;
     private final MeterRegistry meters;
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    private BusServer(Lifecycle lifecycle, Events events, WebServer server, String instance, MeterRegistry meters) {
+    private BusServer(Lifecycle lifecycle, BusWiring events, WebServer server, String instance, MeterRegistry meters) {
         this.lifecycle = lifecycle;
         this.events = events;
         this.server = server;
@@ -67,12 +68,13 @@ final class BusServer implements AutoCloseable {
             Migrations.migrate(database.dataSource());
             PgListener listener = lifecycle.register("notification-listener", QUICK,
                     new PgListener(db.jdbcUrl(), db.username(), db.password(), Duration.ofMillis(200)));
-            Events events = Events.start(settings.bus(), database, listener, instance, meters, lifecycle);
+            BusWiring events = BusWiring.start(settings.bus(), database, listener, instance, meters, lifecycle);
             listener.start();
             WebServer server = SpindleServer.create(
                     settings.server(), settings.shutdown().grace(),
                     ObserveFeature.builder().addObserver(MetricsObserver.create()).build(),
                     new HttpMetricsFilter(Metrics.globalRegistry().unwrap(io.micrometer.core.instrument.MeterRegistry.class)),
+                    List.of(),
                     routing -> {
                         routing.register("/v1/topics", events.topicRoutes())
                                 .register("/v1/users", events.notificationRoutes());
@@ -101,7 +103,7 @@ final class BusServer implements AutoCloseable {
         return events.bus();
     }
 
-    Events events() {
+    BusWiring events() {
         return events;
     }
 

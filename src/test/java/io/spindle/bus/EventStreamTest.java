@@ -170,6 +170,10 @@ class EventStreamTest {
         }
     }
 
+    /**
+     * Keep-alives a minute apart, so no write would notice the client leaving: only the disconnect watch does
+     * (Helidon 4.5 tells a handler nothing when its client closes; see {@code DisconnectWatch}).
+     */
     @Test
     void aClientThatClosesItsConnectionIsUnsubscribedAtOnce() throws Exception {
         TestDatabase.Fresh other = TestDatabase.fresh();

@@ -15,7 +15,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.spindle.config.Settings;
-import io.spindle.observe.BusMetrics;
 import io.spindle.task.SpindleException;
 import io.spindle.testing.Json;
 import org.junit.jupiter.api.Test;

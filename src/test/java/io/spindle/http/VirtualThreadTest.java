@@ -47,6 +47,7 @@ class VirtualThreadTest {
         server = SpindleServer.create(
                 new Settings.Server("127.0.0.1", 0, 1_048_576), Duration.ofSeconds(1), observe,
                 new HttpMetricsFilter(Metrics.globalRegistry().unwrap(io.micrometer.core.instrument.MeterRegistry.class)),
+                List.of(),
                 routing -> routing
                         .get("/probe", (req, res) -> {
                             handlerThreads.add(Thread.currentThread());

@@ -5,6 +5,7 @@ import java.time.Duration;
 
 import io.helidon.webserver.http.HttpService;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.spindle.bus.BusMetrics;
 import io.spindle.bus.PgEventBridge;
 import io.spindle.bus.TopicBus;
 import io.spindle.config.Settings;
@@ -14,7 +15,6 @@ import io.spindle.dispatch.PeriodicDuty;
 import io.spindle.http.EventStreams;
 import io.spindle.http.NotificationRoutes;
 import io.spindle.http.TopicRoutes;
-import io.spindle.observe.BusMetrics;
 
 /**
  * Wires the topic bus: the bus itself, its bridge to other instances, its sweeper, the SSE streams and the
@@ -22,7 +22,7 @@ import io.spindle.observe.BusMetrics;
  * lifecycle (so the bus closes before the bridge, which closes before the listener and the pool); the caller
  * registers {@link #streams()} after the HTTP server, so that streams end before the server stops.
  */
-public final class Events {
+public final class BusWiring {
     private static final Duration QUICK = Duration.ofSeconds(5);
 
     private final TopicBus bus;
@@ -30,7 +30,7 @@ public final class Events {
     private final TopicRoutes topicRoutes;
     private final NotificationRoutes notificationRoutes;
 
-    private Events(TopicBus bus, EventStreams streams) {
+    private BusWiring(TopicBus bus, EventStreams streams) {
         this.bus = bus;
         this.streams = streams;
         this.topicRoutes = new TopicRoutes(bus, streams);
@@ -41,7 +41,7 @@ public final class Events {
      * Starts the bus and its bridge. Call after the pool and the listener exist and before the listener starts
      * (the bridge registers its channel with it).
      */
-    public static Events start(Settings.Bus settings, Database database, PgListener listener, String instance,
+    public static BusWiring start(Settings.Bus settings, Database database, PgListener listener, String instance,
                                MeterRegistry meters, Lifecycle lifecycle) {
         BusMetrics metrics = new BusMetrics(meters);
         TopicBus bus = new TopicBus(settings, metrics, Clock.systemUTC());
@@ -51,7 +51,7 @@ public final class Events {
         Duration sweep = clamp(settings.topicTtl().dividedBy(4), Duration.ofSeconds(1), Duration.ofSeconds(30));
         lifecycle.register("topic-sweeper", QUICK, PeriodicDuty.start("topic-sweeper", sweep, bus::sweep));
         lifecycle.register("topic-bus", QUICK, bus);
-        return new Events(bus, new EventStreams(bus, settings.keepAlive(), settings.flushInterval()));
+        return new BusWiring(bus, new EventStreams(bus, settings.keepAlive(), settings.flushInterval()));
     }
 
     /** The bus, for task lifecycle events and the {@code topic} task handler. */

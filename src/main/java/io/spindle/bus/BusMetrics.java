@@ -1,4 +1,4 @@
-package io.spindle.observe;
+package io.spindle.bus;
 
 import java.util.Comparator;
 import java.util.List;
