@@ -25,12 +25,13 @@ public final class KeepAliveConnection implements AutoCloseable {
     private final InputStream in;
     private final OutputStream out;
 
-    /** A response; {@code closes} when it carried {@code Connection: close}. */
+    /** A response as read; header names in lower case. */
     public record Response(int status, Map<String, String> headers, String body) {
         public Optional<String> header(String name) {
             return Optional.ofNullable(headers.get(name.toLowerCase(Locale.ROOT)));
         }
 
+        /** Whether it carried {@code Connection: close}: the server ends the connection after it. */
         public boolean closes() {
             return header("connection").map(v -> v.toLowerCase(Locale.ROOT).contains("close")).orElse(false);
         }
