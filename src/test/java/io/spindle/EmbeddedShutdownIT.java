@@ -65,6 +65,9 @@ class EmbeddedShutdownIT {
                      Map.of("SERVER_PORT", Integer.toString(port), "SHUTDOWN_GRACE", "PT1S"),
                      List.of("-Djava.util.logging.config.file=" + postgresLogging()))) {
             awaitReady(child, base);
+            long postmaster = Long.parseLong(Files.readAllLines(data.resolve("postmaster.pid")).getFirst().strip());
+            assertThat(processGroup(postmaster)).as("the postmaster is outside Spindle's process group")
+                    .isNotEqualTo(processGroup(child.process().pid()));
             assertThat(send("PUT", base + "/v1/queues/slow", """
                     {"handler": {"type": "http", "backends": ["%s"]}, "maxConcurrent": 1}""".formatted(slow.url()))
                                .statusCode()).isEqualTo(201);
@@ -128,6 +131,13 @@ class EmbeddedShutdownIT {
             request.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(json));
         }
         return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static String processGroup(long pid) throws IOException, InterruptedException {
+        Process ps = new ProcessBuilder("ps", "-o", "pgid=", "-p", Long.toString(pid)).start();
+        String group = new String(ps.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
+        assertThat(ps.waitFor()).as("ps for pid %s", pid).isZero();
+        return group;
     }
 
     private static int indexOf(List<String> lines, String text) {
