@@ -12,7 +12,8 @@ import io.spindle.config.SettingsLoader;
 
 /**
  * Starts Spindle: reads and validates the settings, installs the one shutdown hook, and wires the service.
- * A bad setting ends the process with exit code 2 and one line naming the key.
+ * A bad setting, found while reading the settings or while starting, ends the process with exit code 2 and
+ * one line naming the key.
  */
 public final class Main {
     private Main() {
@@ -35,6 +36,11 @@ public final class Main {
             Spindle.start(settings, lifecycle);
             long uptime = ManagementFactory.getRuntimeMXBean().getUptime();
             log.info(() -> "Spindle started in " + uptime + " ms");
+        } catch (InvalidSettingException e) {
+            // found only at start, e.g. no db.url on a build without the embedded PostgreSQL
+            lifecycle.close();
+            System.err.println("spindle: " + e.getMessage());
+            System.exit(2);
         } catch (RuntimeException e) {
             log.log(Level.SEVERE, "Spindle failed to start: " + e.getMessage(), e);
             lifecycle.close();

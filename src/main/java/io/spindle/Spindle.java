@@ -42,6 +42,7 @@ import io.spindle.handler.HttpTaskHandler;
 import io.spindle.handler.LogTaskHandler;
 import io.spindle.handler.TopicTaskHandler;
 import io.spindle.http.QueueRoutes;
+import io.spindle.http.ShutdownGate;
 import io.spindle.http.SpindleServer;
 import io.spindle.http.TaskJson;
 import io.spindle.http.TaskRoutes;
@@ -60,9 +61,9 @@ import io.spindle.task.TaskWaiters;
 
 /**
  * Wires Spindle's parts in dependency order, registering each with the {@link Lifecycle} as it is created,
- * so that shutdown closes them in reverse: readiness DOWN, stop claiming, stop the HTTP server (in-flight
- * requests finish), flush enqueues, let running tasks finish until the grace deadline, write their results,
- * then close the listener, the pool and the embedded database.
+ * so that shutdown closes them in reverse: readiness DOWN, refuse new requests (503, Connection: close), stop
+ * claiming, stop the HTTP server (in-flight requests finish), flush enqueues, let running tasks finish until
+ * the grace deadline, write their results, then close the listener, the pool and the embedded database.
  */
 public final class Spindle {
     private static final Logger LOG = Logger.getLogger(Spindle.class.getName());
@@ -175,17 +176,22 @@ public final class Spindle {
         });
         TaskRoutes taskRoutes = new TaskRoutes(committer, new TaskCommands(tasks, transitions), tasks, queues, waiters,
                                                Clock.systemUTC());
+        ShutdownGate gate = new ShutdownGate();
         WebServer server = SpindleServer.create(
                 settings.server(), grace, observe, new HttpMetricsFilter(meters),
-                List.of(SecurityFilter.create(settings.security(), clientLimits)),
+                List.of(gate, SecurityFilter.create(settings.security(), clientLimits)),
                 routing -> routing.register("/v1/queues", queueRoutes, taskRoutes)
                         .register("/v1/topics", events.topicRoutes())
                         .register("/v1/users", events.notificationRoutes()));
         server.start();
-        lifecycle.register("http-server", grace.plusSeconds(5), server::stop);
+        lifecycle.register("http-server", grace.multipliedBy(2).plusSeconds(5), () -> {
+            gate.awaitIdle(grace); // the gate closed at the start; what it admitted before ends here, not cut by the stop
+            server.stop();
+        });
         lifecycle.register("event-streams", stepTimeout, events.streams());
         lifecycle.register("long-polls", stepTimeout, waiters);
         lifecycle.register("dispatcher", stepTimeout, dispatcher);
+        lifecycle.register("request-gate", stepTimeout, gate);
         lifecycle.register("readiness", stepTimeout, accepting);
         LOG.info(() -> "Spindle " + instance + " listening on http://" + settings.server().host() + ":" + server.port());
         return new Running(server, database, instance);

@@ -32,8 +32,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * SIGTERM to the packaged service while clients enqueue and tasks are delivered: it exits in time, leaves no
- * task {@code running}, loses no acknowledged task, and once a service runs again every acknowledged task
- * ends {@code succeeded}.
+ * task {@code running}, loses no acknowledged task, answers no enqueue with a 500, and once a service runs
+ * again every acknowledged task ends {@code succeeded}.
  */
 class SigtermUnderLoadIT {
 
@@ -44,6 +44,7 @@ class SigtermUnderLoadIT {
             int port = ChildProcess.freePort();
             Path workDir = Files.createTempDirectory("spindle-sigterm");
             Set<Long> acknowledged = ConcurrentHashMap.newKeySet();
+            Set<Integer> statuses = ConcurrentHashMap.newKeySet();
             try (ChildProcess child = ChildProcess.launch(workDir, Map.of(
                     "DB_URL", db.jdbcUrl(), "DB_USERNAME", db.username(), "DB_PASSWORD", db.password(),
                     "SERVER_PORT", Integer.toString(port), "SHUTDOWN_GRACE", "PT3S"), List.of("-Xmx256m"))) {
@@ -61,6 +62,7 @@ class SigtermUnderLoadIT {
                         while (!stop.get()) {
                             try {
                                 var response = send(client, "POST", base + "/v1/queues/load/tasks", "{\"payload\": {}}");
+                                statuses.add(response.statusCode());
                                 if (response.statusCode() == 201) {
                                     acknowledged.add(Json.parse(response.body()).path("id").asLong());
                                 }
@@ -81,6 +83,8 @@ class SigtermUnderLoadIT {
                 }
                 assertThat(exit).as("exit code after SIGTERM").isIn(0, 143);
                 assertThat(child.output()).contains("shutdown complete");
+                assertThat(statuses).as("answers to enqueues: accepted, or refused with 503 once shutdown began")
+                        .isSubsetOf(201, 503);
             }
             assertThat(acknowledged).hasSizeGreaterThan(100);
             try (Connection c = db.connect()) {

@@ -43,13 +43,31 @@ public final class ChildProcess implements AutoCloseable {
 
     /** Launches {@code java [jvmArgs] -jar target/spindle.jar} in {@code workDir} with {@code env} added. */
     public static ChildProcess launch(Path workDir, Map<String, String> env, List<String> jvmArgs) {
+        return launch(List.of(), jar(), workDir, env, jvmArgs);
+    }
+
+    /**
+     * Launches the packaged jar as the leader of a process group of its own (through {@code setsid}, which execs
+     * it under the same pid), as a shell starts a foreground job, so that {@link #interruptGroup()} is Ctrl-C.
+     */
+    public static ChildProcess launchAsGroupLeader(Path workDir, Map<String, String> env, List<String> jvmArgs) {
+        return launch(List.of("setsid"), jar(), workDir, env, jvmArgs);
+    }
+
+    /** Launches {@code java [jvmArgs] -jar jar}: a copy of the packaged jar beside a libs/ the test put together. */
+    public static ChildProcess launch(Path jar, Path workDir, Map<String, String> env, List<String> jvmArgs) {
+        return launch(List.of(), jar, workDir, env, jvmArgs);
+    }
+
+    private static ChildProcess launch(List<String> prefix, Path jar, Path workDir, Map<String, String> env,
+                                       List<String> jvmArgs) {
         String java = ProcessHandle.current().info().command().orElse(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        List<String> command = new ArrayList<>();
+        List<String> command = new ArrayList<>(prefix);
         command.add(java);
         command.addAll(jvmArgs);
         command.add("-jar");
-        command.add(jar().toString());
+        command.add(jar.toString());
         Path log = workDir.resolve("output.log");
         ProcessBuilder builder = new ProcessBuilder(command)
                 .directory(workDir.toFile())
@@ -109,9 +127,24 @@ public final class ChildProcess implements AutoCloseable {
         return String.join("\n", lines());
     }
 
-    /** Sends SIGTERM (on Linux), as a service manager or Ctrl-C would. */
+    /** Sends SIGTERM (on Linux), as a service manager or {@code docker stop} does. */
     public void terminate() {
         process.toHandle().destroy();
+    }
+
+    /** Sends SIGINT to the process group the process leads, as Ctrl-C in a terminal does to a foreground job. */
+    public void interruptGroup() {
+        try {
+            Process kill = new ProcessBuilder("kill", "-INT", "--", "-" + process.pid()).inheritIO().start();
+            if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+                throw new AssertionError("kill -INT -" + process.pid() + " failed");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        }
     }
 
     @Override
