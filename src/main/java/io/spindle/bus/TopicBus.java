@@ -15,7 +15,7 @@ import java.util.logging.Logger;
 import java.util.stream.Collectors;
 
 import io.spindle.config.Settings;
-import io.spindle.task.SpindleException;
+import io.spindle.error.SpindleException;
 
 /**
  * Topics and their subscribers on this instance, and the way out to other instances.

@@ -17,7 +17,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.metrics.micrometer.MicrometerMetricsTrackerFactory;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.spindle.config.Settings;
-import io.spindle.task.SpindleException;
+import io.spindle.error.SpindleException;
 
 /**
  * The connection pool (HikariCP) and the one seam every store reaches PostgreSQL through: plain JDBC on a

@@ -9,13 +9,13 @@ import java.sql.SQLRecoverableException;
 import java.sql.SQLTransientConnectionException;
 import java.util.Set;
 
-import io.spindle.task.SpindleException;
+import io.spindle.error.SpindleException;
 
 /**
  * Tells a lost or unreachable database apart from other failures, so that the former becomes a 503 the
  * client may retry and the latter stays a bug to look at.
  */
-public final class DatabaseFailures {
+final class DatabaseFailures {
     private static final Set<String> UNAVAILABLE_STATES = Set.of(
             "57P01", // admin_shutdown
             "57P02", // crash_shutdown
@@ -27,7 +27,7 @@ public final class DatabaseFailures {
     private DatabaseFailures() {
     }
 
-    public static boolean isUnavailable(Throwable failure) {
+    static boolean isUnavailable(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
             if (t instanceof SpindleException.Unavailable
                     || t instanceof SQLTransientConnectionException

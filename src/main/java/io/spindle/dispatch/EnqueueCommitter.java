@@ -19,7 +19,7 @@ import io.spindle.db.Database;
 import io.spindle.task.Enqueued;
 import io.spindle.task.NewTask;
 import io.spindle.task.QueueStore;
-import io.spindle.task.SpindleException;
+import io.spindle.error.SpindleException;
 import io.spindle.task.Task;
 import io.spindle.task.TaskStore;
 

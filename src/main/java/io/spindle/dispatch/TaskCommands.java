@@ -16,14 +16,14 @@ public final class TaskCommands {
         this.transitions = transitions;
     }
 
-    /** @throws io.spindle.task.SpindleException.Conflict when the task is not pending */
+    /** @throws io.spindle.error.SpindleException.Conflict when the task is not pending */
     public Task cancel(String queue, long id) {
         Task task = store.cancel(queue, id);
         transitions.cancelled(task);
         return task;
     }
 
-    /** @throws io.spindle.task.SpindleException.Conflict when the task is neither failed nor cancelled */
+    /** @throws io.spindle.error.SpindleException.Conflict when the task is neither failed nor cancelled */
     public Task retry(String queue, long id) {
         Task task = store.retry(queue, id);
         transitions.redriven(task);

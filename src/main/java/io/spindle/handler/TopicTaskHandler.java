@@ -5,7 +5,7 @@ import java.util.Optional;
 import io.spindle.bus.TopicBus;
 import io.spindle.task.HandlerSpec;
 import io.spindle.task.Queue;
-import io.spindle.task.SpindleException;
+import io.spindle.error.SpindleException;
 import io.spindle.task.Task;
 
 /**

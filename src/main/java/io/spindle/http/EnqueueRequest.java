@@ -11,8 +11,8 @@ import java.util.Optional;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.spindle.task.NewTask;
-import io.spindle.task.SpindleException;
-import io.spindle.task.SpindleException.FieldError;
+import io.spindle.error.SpindleException;
+import io.spindle.error.SpindleException.FieldError;
 
 /**
  * Reads and validates enqueue bodies: one task, or {@code {"tasks": [...]}} for a batch.

@@ -10,8 +10,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.NullNode;
 import io.spindle.bus.Event;
 import io.spindle.task.Names;
-import io.spindle.task.SpindleException;
-import io.spindle.task.SpindleException.FieldError;
+import io.spindle.error.SpindleException;
+import io.spindle.error.SpindleException.FieldError;
 
 /**
  * Names and bodies of the topic and notification endpoints: topic and user names from the path, and the

@@ -12,7 +12,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import io.spindle.task.SpindleException;
+import io.spindle.error.SpindleException;
 
 /**
  * The one JSON codec of the HTTP layer: strict parsing (no trailing tokens, no duplicate keys, bounded

@@ -8,7 +8,7 @@ import java.util.Optional;
 import java.util.Set;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.spindle.task.SpindleException.FieldError;
+import io.spindle.error.SpindleException.FieldError;
 
 /**
  * Reads the fields of one JSON object, collecting every problem (wrong type, out of range, unknown

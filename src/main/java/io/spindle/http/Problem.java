@@ -3,7 +3,7 @@ package io.spindle.http;
 import java.util.List;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
-import io.spindle.task.SpindleException.FieldError;
+import io.spindle.error.SpindleException.FieldError;
 
 /**
  * An RFC 9457 problem document, the body of every error response.

@@ -7,8 +7,7 @@ import java.util.logging.Logger;
 import io.helidon.http.HttpException;
 import io.helidon.http.NotFoundException;
 import io.helidon.http.RequestException;
-import io.spindle.db.DatabaseFailures;
-import io.spindle.task.SpindleException;
+import io.spindle.error.SpindleException;
 
 /**
  * The one place that turns a failure into an HTTP status and a problem document.
@@ -31,10 +30,6 @@ public final class ProblemMapper {
         if (failure instanceof SpindleException.Unavailable e) {
             return new Mapped(Problem.of(503, "Service Unavailable", e.getMessage()),
                               Math.max(1, e.retryAfter().toSeconds()));
-        }
-        if (DatabaseFailures.isUnavailable(failure)) {
-            return new Mapped(Problem.of(503, "Service Unavailable",
-                                         "The database is unavailable; try again shortly."), 2);
         }
         Problem problem = switch (failure) {
             case SpindleException.Invalid invalid -> new Problem("about:blank", "Bad Request", 400,

@@ -7,7 +7,7 @@ import io.helidon.http.HttpException;
 import io.helidon.http.HttpMediaType;
 import io.helidon.http.RequestException;
 import io.helidon.webserver.http.ServerRequest;
-import io.spindle.task.SpindleException;
+import io.spindle.error.SpindleException;
 
 /**
  * Reads a JSON request body. The server has already refused bodies over {@code server.max-payload}.

@@ -3,7 +3,7 @@ package io.spindle.http;
 import java.util.Optional;
 
 import io.helidon.webserver.http.ServerRequest;
-import io.spindle.task.SpindleException;
+import io.spindle.error.SpindleException;
 
 /**
  * What a route owes the client rate limit beyond the one permit its request paid on the way in. The limit

@@ -24,7 +24,7 @@ import io.spindle.security.Client;
 import io.spindle.security.ClientLimits;
 import io.spindle.security.Role;
 import io.spindle.security.SecurityMetrics;
-import io.spindle.task.SpindleException;
+import io.spindle.error.SpindleException;
 
 /**
  * Guards every {@code /v1} request (health and metrics stay open): identifies the client (its API key, or its

@@ -49,6 +49,7 @@ public final class SpindleServer {
                 .directHandlers(direct.build())
                 .routing(routing -> {
                     routing.addFilter(metricsFilter);
+                    routing.addFilter(new AcceptHeaderCheck());
                     filters.forEach(routing::addFilter);
                     routing.error(Throwable.class, (req, res, failure) -> {
                         if (!res.isSent()) {

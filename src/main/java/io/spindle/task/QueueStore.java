@@ -12,6 +12,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.spindle.db.Database;
+import io.spindle.error.SpindleException;
 
 /**
  * The SQL home of queues: their configuration and their statistics.

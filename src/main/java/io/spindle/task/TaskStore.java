@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Optional;
 
 import io.spindle.db.Database;
+import io.spindle.error.SpindleException;
 
 /**
  * The SQL home of tasks as the API sees them: enqueue (many rows in one statement), read, list, cancel

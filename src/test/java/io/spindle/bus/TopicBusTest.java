@@ -15,7 +15,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.spindle.config.Settings;
-import io.spindle.task.SpindleException;
+import io.spindle.error.SpindleException;
 import io.spindle.testing.Json;
 import org.junit.jupiter.api.Test;
 

@@ -55,7 +55,7 @@ class VirtualThreadTest {
                         })
                         .get("/probe/fails", (req, res) -> {
                             handlerThreads.add(Thread.currentThread());
-                            throw new io.spindle.task.SpindleException.Conflict(
+                            throw new io.spindle.error.SpindleException.Conflict(
                                     "virtual=" + Thread.currentThread().isVirtual());
                         }));
         server.start();

@@ -1,4 +1,4 @@
-package io.spindle.task;
+package io.spindle.error;
 
 import java.time.Duration;
 import java.util.List;
