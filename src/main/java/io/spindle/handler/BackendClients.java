@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.concurrent.locks.ReentrantLock;
 
 import io.helidon.common.socket.SocketOptions;
 import io.helidon.webclient.api.Proxy;
@@ -26,6 +27,7 @@ final class BackendClients implements AutoCloseable {
 
     private final AtomicReferenceArray<WebClient> clients = new AtomicReferenceArray<>(STEPS.size());
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final ReentrantLock creating = new ReentrantLock();
 
     /** The client whose connect timeout is the longest step within min(requestTimeout, 5 s). */
     WebClient forTimeout(Duration requestTimeout) {
@@ -37,17 +39,30 @@ final class BackendClients implements AutoCloseable {
         if (closed.get()) {
             throw new IllegalStateException("the HTTP task handler is closed");
         }
-        WebClient created = create(STEPS.get(step));
-        if (clients.compareAndSet(step, null, created)) {
+        // One creator at a time, the others parked on the lock: building a client loads and initialises
+        // classes, which pins a virtual thread to its carrier; a burst of first deliveries all building
+        // clients at once pinned every carrier while the thread holding the jar's lock waited for one (seen
+        // as a hung test JVM).
+        creating.lock();
+        try {
+            client = clients.get(step);
+            if (client != null) {
+                return client;
+            }
+            if (closed.get()) {
+                throw new IllegalStateException("the HTTP task handler is closed");
+            }
+            WebClient created = create(STEPS.get(step));
+            clients.set(step, created);
             if (closed.get()) {
                 // close() may have swept the array before our write landed
                 created.closeResource();
                 throw new IllegalStateException("the HTTP task handler is closed");
             }
             return created;
+        } finally {
+            creating.unlock();
         }
-        created.closeResource();
-        return clients.get(step);
     }
 
     static Duration connectTimeout(Duration requestTimeout) {
