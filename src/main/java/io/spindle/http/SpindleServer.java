@@ -49,8 +49,8 @@ public final class SpindleServer {
                 .directHandlers(direct.build())
                 .routing(routing -> {
                     routing.addFilter(metricsFilter);
-                    routing.addFilter(new AcceptHeaderCheck());
                     filters.forEach(routing::addFilter);
+                    routing.addFilter(new MediaHeadersCheck()); // after the gate and security: their refusals come first
                     routing.error(Throwable.class, (req, res, failure) -> {
                         if (!res.isSent()) {
                             StickyHeaders.restore(req, res);
