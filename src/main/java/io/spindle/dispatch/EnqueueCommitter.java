@@ -16,10 +16,10 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 import io.spindle.db.Database;
+import io.spindle.error.SpindleException;
 import io.spindle.task.Enqueued;
 import io.spindle.task.NewTask;
 import io.spindle.task.QueueStore;
-import io.spindle.error.SpindleException;
 import io.spindle.task.Task;
 import io.spindle.task.TaskStore;
 

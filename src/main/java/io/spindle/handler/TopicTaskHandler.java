@@ -3,9 +3,9 @@ package io.spindle.handler;
 import java.util.Optional;
 
 import io.spindle.bus.TopicBus;
+import io.spindle.error.SpindleException;
 import io.spindle.task.HandlerSpec;
 import io.spindle.task.Queue;
-import io.spindle.error.SpindleException;
 import io.spindle.task.Task;
 
 /**

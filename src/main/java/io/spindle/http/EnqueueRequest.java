@@ -10,9 +10,9 @@ import java.util.List;
 import java.util.Optional;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.spindle.task.NewTask;
 import io.spindle.error.SpindleException;
 import io.spindle.error.SpindleException.FieldError;
+import io.spindle.task.NewTask;
 
 /**
  * Reads and validates enqueue bodies: one task, or {@code {"tasks": [...]}} for a batch.

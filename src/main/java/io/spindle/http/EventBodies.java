@@ -9,9 +9,9 @@ import java.util.regex.Pattern;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.NullNode;
 import io.spindle.bus.Event;
-import io.spindle.task.Names;
 import io.spindle.error.SpindleException;
 import io.spindle.error.SpindleException.FieldError;
+import io.spindle.task.Names;
 
 /**
  * Names and bodies of the topic and notification endpoints: topic and user names from the path, and the

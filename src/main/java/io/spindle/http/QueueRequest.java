@@ -8,11 +8,11 @@ import java.util.List;
 import java.util.Optional;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.spindle.error.SpindleException;
+import io.spindle.error.SpindleException.FieldError;
 import io.spindle.task.HandlerSpec;
 import io.spindle.task.Names;
 import io.spindle.task.Queue;
-import io.spindle.error.SpindleException;
-import io.spindle.error.SpindleException.FieldError;
 
 /**
  * Reads and validates the body of {@code PUT /v1/queues/{name}}, applying the documented defaults.

@@ -17,6 +17,7 @@ import io.helidon.webserver.http.RoutingResponse;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.spindle.config.Settings;
+import io.spindle.error.SpindleException;
 import io.spindle.security.AccessPolicy;
 import io.spindle.security.ApiKeys;
 import io.spindle.security.Audit;
@@ -24,7 +25,6 @@ import io.spindle.security.Client;
 import io.spindle.security.ClientLimits;
 import io.spindle.security.Role;
 import io.spindle.security.SecurityMetrics;
-import io.spindle.error.SpindleException;
 
 /**
  * Guards every {@code /v1} request (health and metrics stay open): identifies the client (its API key, or its

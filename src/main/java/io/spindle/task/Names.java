@@ -2,6 +2,7 @@ package io.spindle.task;
 
 import java.util.List;
 import java.util.regex.Pattern;
+
 import io.spindle.error.SpindleException;
 
 /**
