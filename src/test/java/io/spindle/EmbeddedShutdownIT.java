@@ -3,7 +3,6 @@ package io.spindle;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -64,7 +63,7 @@ class EmbeddedShutdownIT {
                      workDir,
                      Map.of("SERVER_PORT", Integer.toString(port), "SHUTDOWN_GRACE", "PT1S"),
                      List.of("-Djava.util.logging.config.file=" + postgresLogging()))) {
-            awaitReady(child, base);
+            child.awaitReady(port, Duration.ofSeconds(90));
             long postmaster = Long.parseLong(Files.readAllLines(data.resolve("postmaster.pid")).getFirst().strip());
             assertThat(processGroup(postmaster)).as("the postmaster is outside Spindle's process group")
                     .isNotEqualTo(processGroup(child.process().pid()));
@@ -72,7 +71,7 @@ class EmbeddedShutdownIT {
                     {"handler": {"type": "http", "backends": ["%s"]}, "maxConcurrent": 1}""".formatted(slow.uri()))
                                .statusCode()).isEqualTo(201);
             assertThat(send("POST", base + "/v1/queues/slow/tasks", "{\"payload\": 1}").statusCode()).isEqualTo(201);
-            awaitDelivered(child, slow);
+            slow.await(1, Duration.ofSeconds(20)); // the task is running: its backend holds the request
 
             signal.accept(child);
             int exit = child.awaitExit(EXIT_WITHIN);
@@ -97,29 +96,6 @@ class EmbeddedShutdownIT {
             assertThat(rs.next()).as("the task is stored").isTrue();
             assertThat(rs.getString("state")).as("handed back").isEqualTo("pending");
             assertThat(rs.getInt("attempts")).as("the interrupted attempt is not counted").isZero();
-        }
-    }
-
-    private void awaitReady(ChildProcess child, String base) throws Exception {
-        while (true) {
-            assertThat(child.process().isAlive()).as("alive; output:%n%s", child.output()).isTrue();
-            assertThat(child.age()).as("ready in time; output:%n%s", child.output()).isLessThan(Duration.ofSeconds(90));
-            try {
-                if (send("GET", base + "/observe/health/ready", null).statusCode() == 200) {
-                    return;
-                }
-            } catch (ConnectException e) {
-                // not listening yet
-            }
-            Thread.sleep(50); // poll interval; the deadline above bounds the wait
-        }
-    }
-
-    private static void awaitDelivered(ChildProcess child, Backend sink) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (sink.deliveries().isEmpty()) {
-            assertThat(System.nanoTime()).as("delivered in time; output:%n%s", child.output()).isLessThan(deadline);
-            Thread.sleep(20); // poll interval; the deadline bounds the wait
         }
     }
 

@@ -1,11 +1,9 @@
 package io.spindle;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -22,7 +20,6 @@ import java.util.Map;
 import io.spindle.config.SettingsLoader;
 import io.spindle.testing.ChildProcess;
 import io.spindle.testing.TestDatabase;
-import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -69,7 +66,7 @@ class SecurityIT {
                             "SECURITY_API_dash_KEYS_0_KEY_dash_ENV", "SPINDLE_IT_KEY",
                             "SPINDLE_IT_KEY", key),
                      List.of("-Djava.util.logging.config.file=" + verboseLogging()))) {
-            awaitReady(child, port);
+            child.awaitReady(port, READY_WITHIN);
 
             assertThat(send(port, "GET", "/v1/queues/default", key, null).statusCode()).isEqualTo(200);
             assertThat(send(port, "PUT", "/v1/queues/it", key, "{\"handler\": {\"type\": \"log\"}}").statusCode()).isEqualTo(201);
@@ -111,23 +108,6 @@ class SecurityIT {
             request.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(body));
         }
         return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    private void awaitReady(ChildProcess child, int port) {
-        try {
-            await().atMost(READY_WITHIN).pollInterval(Duration.ofMillis(50)).until(() -> {
-                if (!child.process().isAlive()) {
-                    throw new AssertionError("exited with " + child.process().exitValue() + ":\n" + child.output());
-                }
-                try {
-                    return send(port, "GET", "/observe/health/ready", null, null).statusCode() == 200;
-                } catch (ConnectException e) {
-                    return false; // not listening yet
-                }
-            });
-        } catch (ConditionTimeoutException e) {
-            throw new AssertionError("not ready within " + READY_WITHIN + ":\n" + child.output(), e);
-        }
     }
 
     /** The packaged logging configuration with Spindle at FINEST, so that anything Spindle might say is said. */

@@ -1,11 +1,9 @@
 package io.spindle;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -22,7 +20,6 @@ import java.util.regex.Pattern;
 
 import io.spindle.testing.ChildProcess;
 import io.spindle.testing.TestDatabase;
-import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -56,7 +53,7 @@ class ShutdownIT {
                             "SERVER_PORT", Integer.toString(port)),
                      List.of("-Djava.util.logging.config.file=" + logging))) {
 
-            Duration ready = awaitReady(child, port);
+            Duration ready = child.awaitReady(port, READY_WITHIN.plusSeconds(25)); // longer than required: report the real time
             System.out.println("ShutdownIT: ready " + ready.toMillis() + " ms after launch");
             assertThat(ready).as("start to ready; output:%n%s", child.output()).isLessThan(READY_WITHIN);
             assertThat(get(port, "/v1/queues/default").statusCode()).isEqualTo(200);
@@ -85,27 +82,6 @@ class ShutdownIT {
                     .doesNotContain("Shutdown requested by JVM shutting down");
             assertThat(output).doesNotContain("\tat ", "SEVERE");
         }
-    }
-
-    /** Polls readiness until 200; returns the time since launch. */
-    private Duration awaitReady(ChildProcess child, int port) {
-        Duration deadline = READY_WITHIN.plusSeconds(25); // wait longer than required, to report the real time
-        try {
-            await().atMost(deadline).pollInterval(Duration.ofMillis(20)).until(() -> {
-                if (!child.process().isAlive()) {
-                    throw new AssertionError("the service exited with " + child.process().exitValue()
-                            + " before it was ready:\n" + child.output());
-                }
-                try {
-                    return get(port, "/observe/health/ready").statusCode() == 200;
-                } catch (ConnectException e) {
-                    return false; // not listening yet
-                }
-            });
-        } catch (ConditionTimeoutException e) {
-            throw new AssertionError("not ready within " + deadline + ":\n" + child.output(), e);
-        }
-        return child.age();
     }
 
     private HttpResponse<String> get(int port, String path) throws IOException, InterruptedException {

@@ -1,6 +1,7 @@
 package io.spindle.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -56,7 +57,7 @@ class KeepAliveShutdownIT {
             try (ChildProcess child = ChildProcess.launch(workDir, Map.of(
                     "DB_URL", db.jdbcUrl(), "DB_USERNAME", db.username(), "DB_PASSWORD", db.password(),
                     "SERVER_PORT", Integer.toString(port), "SHUTDOWN_GRACE", GRACE.toString()), List.of("-Xmx256m"))) {
-                awaitReady(child, port);
+                child.awaitReady(port, Duration.ofSeconds(30));
                 AtomicBoolean stop = new AtomicBoolean();
                 List<Thread> producers = new ArrayList<>();
                 for (int i = 0; i < PRODUCERS; i++) {
@@ -116,28 +117,10 @@ class KeepAliveShutdownIT {
         }
     }
 
-    private static void awaitReady(ChildProcess child, int port) throws Exception {
-        while (true) {
-            assertThat(child.process().isAlive()).as("alive; output:%n%s", child.output()).isTrue();
-            assertThat(child.age()).as("ready in time").isLessThan(Duration.ofSeconds(30));
-            try (KeepAliveConnection connection = KeepAliveConnection.open(port, IO_TIMEOUT)) {
-                if (connection.send("GET", "/observe/health/ready", null).status() == 200) {
-                    return;
-                }
-            } catch (IOException e) {
-                // not listening yet
-            }
-            Thread.sleep(50); // poll interval; the deadline above bounds the wait
-        }
-    }
-
-    private static void awaitAcknowledged(ChildProcess child, AtomicInteger acknowledged, int count) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (acknowledged.get() < count) {
-            assertThat(System.nanoTime()).as("%s tasks acknowledged in time; output:%n%s", count, child.output())
-                    .isLessThan(deadline);
-            Thread.sleep(20); // poll interval; the deadline bounds the wait
-        }
+    private static void awaitAcknowledged(ChildProcess child, AtomicInteger acknowledged, int count) {
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20))
+                .alias(count + " tasks acknowledged")
+                .until(() -> acknowledged.get() >= count);
     }
 
     private static long serverStepMillis(String output) {

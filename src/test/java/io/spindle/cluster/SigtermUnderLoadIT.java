@@ -50,7 +50,7 @@ class SigtermUnderLoadIT {
                     "SERVER_PORT", Integer.toString(port), "SHUTDOWN_GRACE", "PT3S"), List.of("-Xmx256m"))) {
                 HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
                 String base = "http://127.0.0.1:" + port;
-                awaitReady(client, base);
+                child.awaitReady(port, Duration.ofSeconds(30));
                 assertThat(send(client, "PUT", base + "/v1/queues/load", """
                         {"handler": {"type": "http", "backends": ["%s"]}, "maxConcurrent": 32}""".formatted(sink.uri()))
                                    .statusCode()).isEqualTo(201);
@@ -102,16 +102,6 @@ class SigtermUnderLoadIT {
             }
             assertThat(sink.deliveries().keySet()).containsAll(acknowledged.stream().map(String::valueOf).toList());
         }
-    }
-
-    private static void awaitReady(HttpClient client, String base) {
-        await("ready").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).until(() -> {
-            try {
-                return send(client, "GET", base + "/observe/health/ready", null).statusCode() == 200;
-            } catch (java.io.IOException e) {
-                return false; // not listening yet
-            }
-        });
     }
 
     private static HttpResponse<String> send(HttpClient client, String method, String url, String body) throws Exception {

@@ -33,13 +33,11 @@ class CompletionWriterTest {
         world.close();
     }
 
-    private static int tests;
     private String queueName;
 
     @BeforeEach
     void newQueue() {
-        world.announced.clear();
-        queueName = "q" + ++tests; // each test on a queue of its own in the shared database
+        queueName = world.nextQueue();
     }
 
     @AfterEach

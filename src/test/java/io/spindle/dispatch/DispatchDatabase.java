@@ -42,6 +42,7 @@ final class DispatchDatabase implements AutoCloseable {
     /** Every announced event, as {@code "<type> <id>"}. */
     final LinkedBlockingQueue<String> announced = new LinkedBlockingQueue<>();
     final TaskTransitions transitions;
+    private int queuesNamed;
 
     DispatchDatabase(Runnable ring) {
         db = Database.open(TestServer.settings(fresh.jdbcUrl(), fresh).db(), fresh.jdbcUrl(), registry);
@@ -116,6 +117,12 @@ final class DispatchDatabase implements AutoCloseable {
     double finished(String outcome) {
         var counter = registry.find("spindle.tasks.finished").tag("outcome", outcome).counter();
         return counter == null ? 0 : counter.count();
+    }
+
+    /** A queue name no test used yet, with the events announced so far forgotten: each test on a queue of its own. */
+    String nextQueue() {
+        announced.clear();
+        return "q" + ++queuesNamed;
     }
 
     @Override

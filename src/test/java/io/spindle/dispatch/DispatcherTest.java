@@ -29,7 +29,6 @@ class DispatcherTest {
     private static final Clock CLOCK = Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC);
     private static final Wakeup WAKEUP = new Wakeup();
     private static DispatchDatabase world;
-    private static int tests;
 
     private final Semaphore started = new Semaphore(0);
     private final Semaphore gate = new Semaphore(0);
@@ -52,8 +51,7 @@ class DispatcherTest {
 
     @BeforeEach
     void start() {
-        world.announced.clear();
-        queueName = "q" + ++tests;
+        queueName = world.nextQueue();
         writer = new CompletionWriter(world.store, 100, world.transitions);
         QueueRateLimiters limiters = new QueueRateLimiters();
         workers = new WorkerExecutor(8, queue -> (q, task) -> {

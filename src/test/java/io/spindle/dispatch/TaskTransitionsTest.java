@@ -1,20 +1,17 @@
 package io.spindle.dispatch;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -23,6 +20,7 @@ import io.spindle.config.Settings;
 import io.spindle.db.Database;
 import io.spindle.task.DispatchStore;
 import io.spindle.testing.Backend;
+import io.spindle.testing.Exposition;
 import io.spindle.testing.Json;
 import io.spindle.testing.TestServer;
 import org.junit.jupiter.api.AfterAll;
@@ -211,27 +209,7 @@ class TaskTransitionsTest {
     }
 
     private static double counter(String name, String queue, String outcome) {
-        return sample(server.get("/observe/metrics").body(), name, queue, outcome);
-    }
-
-    private static double sample(String metrics, String name, String queue, String outcome) {
-        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + "(\\{([^}]*)\\})?\\s+(\\S+)").matcher(metrics);
-        while (m.find()) {
-            String labels = m.group(2) == null ? "" : m.group(2);
-            if ((queue == null || labels.contains("queue=\"" + queue + "\""))
-                    && (outcome == null || labels.contains("outcome=\"" + outcome + "\""))) {
-                return Double.parseDouble(m.group(3));
-            }
-        }
-        return 0;
-    }
-
-    private static void eventually(BooleanSupplier condition) throws InterruptedException {
-        Instant deadline = Instant.now().plus(WAIT);
-        while (!condition.getAsBoolean()) {
-            assertThat(Instant.now()).as("condition met in time").isBefore(deadline);
-            Thread.sleep(10);
-        }
+        return Exposition.sum(server.get("/observe/metrics").body(), name, "queue", queue, "outcome", outcome);
     }
 
     /** A {@code GET …?wait=PT60S} in flight; answered well before the minute only if something woke it. */
@@ -301,8 +279,8 @@ class TaskTransitionsTest {
         }
 
         /** Waits until the task is finished, so that all its transitions are behind us. */
-        private static void awaitQuiet(String queue, String id) throws InterruptedException {
-            eventually(() -> List.of("succeeded", "failed", "cancelled").contains(
+        private static void awaitQuiet(String queue, String id) {
+            await().atMost(WAIT).until(() -> List.of("succeeded", "failed", "cancelled").contains(
                     Json.parse(server.get("/v1/queues/" + queue + "/tasks/" + id).body()).path("state").asText()));
         }
 

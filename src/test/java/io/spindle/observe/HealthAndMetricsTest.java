@@ -12,13 +12,12 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.helidon.health.HealthCheckResponse;
 import io.helidon.health.HealthCheckType;
+import io.spindle.testing.Exposition;
 import io.spindle.testing.Json;
 import io.spindle.testing.TestServer;
 import org.junit.jupiter.api.AfterAll;
@@ -83,24 +82,24 @@ class HealthAndMetricsTest {
         for (String series : new String[] {
                 "hikaricp_connections_active", "hikaricp_connections_idle", "hikaricp_connections_pending",
                 "hikaricp_connections_max", "jvm_memory_used_bytes", "jvm_threads_live_threads"}) {
-            assertThat(sampleOf(text, series)).as("a sample of %s in%n%s", series, text).isPresent();
+            assertThat(Exposition.first(text, series)).as("a sample of %s in%n%s", series, text).isPresent();
         }
-        assertThat(sampleOf(text, "hikaricp_connections_max")).hasValueSatisfying(
+        assertThat(Exposition.first(text, "hikaricp_connections_max")).hasValueSatisfying(
                 max -> assertThat(max).as("the test pool's max-size").isEqualTo(5.0));
-        assertThat(sampleOf(text, "jvm_threads_live_threads")).hasValueSatisfying(
+        assertThat(Exposition.first(text, "jvm_threads_live_threads")).hasValueSatisfying(
                 live -> assertThat(live).isPositive());
     }
 
     @Test
     void httpResponsesAreCountedByStatus() {
-        double before = notFoundCount(server.get("/observe/metrics").body());
+        double before = Exposition.sum(server.get("/observe/metrics").body(), "spindle_http_requests_total", "status", "404");
 
         for (int i = 0; i < 3; i++) {
             assertThat(server.get("/v1/queues/no-such-queue-" + i).statusCode()).isEqualTo(404);
         }
         assertThat(server.get("/no/such/route").statusCode()).isEqualTo(404);
 
-        double after = notFoundCount(server.get("/observe/metrics").body());
+        double after = Exposition.sum(server.get("/observe/metrics").body(), "spindle_http_requests_total", "status", "404");
         assertThat(after - before).isEqualTo(4.0);
     }
 
@@ -147,23 +146,6 @@ class HealthAndMetricsTest {
         assertThat(down.details()).containsKey("state");
         readiness.close();
         assertThat(readiness.call().status()).isEqualTo(HealthCheckResponse.Status.DOWN);
-    }
-
-    private static double notFoundCount(String metrics) {
-        double total = 0;
-        Matcher m = Pattern.compile("(?m)^spindle_http_requests_total\\{([^}]*)\\}\\s+(\\S+)").matcher(metrics);
-        while (m.find()) {
-            if (m.group(1).contains("status=\"404\"")) {
-                total += Double.parseDouble(m.group(2));
-            }
-        }
-        return total;
-    }
-
-    /** The value of the first sample of {@code name} (with or without labels). */
-    private static Optional<Double> sampleOf(String metrics, String name) {
-        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + "(\\{[^}]*\\})?\\s+(\\S+)").matcher(metrics);
-        return m.find() ? Optional.of(Double.parseDouble(m.group(2))) : Optional.empty();
     }
 
     private static Optional<Path> promtool() {

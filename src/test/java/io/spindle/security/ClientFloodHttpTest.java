@@ -5,11 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import io.spindle.config.Settings;
 import io.spindle.testing.RawHttp;
+import io.spindle.testing.Exposition;
 import io.spindle.testing.TestServer;
 import org.junit.jupiter.api.Test;
 
@@ -21,7 +20,6 @@ import org.junit.jupiter.api.Test;
 class ClientFloodHttpTest {
     private static final int CLIENTS = 2_000;
     private static final int BOUND = 100;
-    private static final Pattern LIVE = Pattern.compile("(?m)^spindle_ratelimit_clients(?:\\{[^}]*})? ([0-9.]+)$");
 
     @Test
     void manyAddressesLeaveAtMostTheBoundOfLimiters() throws Exception {
@@ -48,8 +46,7 @@ class ClientFloodHttpTest {
     }
 
     private static double live(TestServer server) {
-        Matcher m = LIVE.matcher(server.get("/observe/metrics").body());
-        assertThat(m.find()).as("spindle_ratelimit_clients in the exposition").isTrue();
-        return Double.parseDouble(m.group(1));
+        return Exposition.first(server.get("/observe/metrics").body(), "spindle_ratelimit_clients")
+                .orElseThrow(() -> new AssertionError("no spindle_ratelimit_clients in the exposition"));
     }
 }

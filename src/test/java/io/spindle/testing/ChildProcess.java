@@ -4,6 +4,10 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,6 +17,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import org.awaitility.core.ConditionTimeoutException;
+
+import static org.awaitility.Awaitility.await;
+
 /**
  * The packaged service ({@code target/spindle.jar} with {@code target/libs/}) run as a child process with the
  * JVM that runs the tests, its environment set by the test, its stdout and stderr written to {@code output.log}
@@ -21,6 +29,11 @@ import java.util.concurrent.TimeUnit;
 public final class ChildProcess implements AutoCloseable {
     /** Variables of the parent that would configure the child behind the test's back. */
     private static final List<String> CONFIG_PREFIXES = List.of("SERVER_", "DB_", "SHUTDOWN_", "HEALTH_", "SECURITY_");
+
+    private static final HttpClient PROBE = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(1))
+            .build();
 
     private final Process process;
     private final Path log;
@@ -90,6 +103,32 @@ public final class ChildProcess implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * Polls {@code /observe/health/ready} on {@code port} until it answers 200; returns the time since launch.
+     *
+     * @throws AssertionError when the process exits first or is not ready within {@code atMost}, with its output
+     */
+    public Duration awaitReady(int port, Duration atMost) {
+        HttpRequest probe = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/observe/health/ready"))
+                .timeout(Duration.ofSeconds(5)).build();
+        try {
+            await().atMost(atMost).pollInterval(Duration.ofMillis(20)).until(() -> {
+                if (!process.isAlive()) {
+                    throw new AssertionError("the service exited with " + process.exitValue()
+                            + " before it was ready:\n" + output());
+                }
+                try {
+                    return PROBE.send(probe, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+                } catch (IOException e) {
+                    return false; // not listening yet
+                }
+            });
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError("not ready within " + atMost + ":\n" + output(), e);
+        }
+        return age();
     }
 
     public Process process() {
