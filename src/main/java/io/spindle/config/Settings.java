@@ -21,27 +21,12 @@ public record Settings(Server server, Db db, Shutdown shutdown, Health health, D
             Server.KEYS, Db.KEYS, Pool.KEYS, Embedded.KEYS, Listener.KEYS, Shutdown.KEYS, Health.KEYS, Observe.KEYS,
             Dispatch.KEYS, Enqueue.KEYS, Bus.KEYS, Security.KEYS, ClientLimits.KEYS).flatMap(List::stream).toList();
 
-    /** The given parts with the documented defaults for dispatch and enqueue. */
-    public Settings(Server server, Db db, Shutdown shutdown, Health health) {
-        this(server, db, shutdown, health, Dispatch.DEFAULTS, Enqueue.DEFAULTS);
+    public Settings withDb(Db db) {
+        return new Settings(server, db, shutdown, health, dispatch, enqueue, security, clientLimits, bus, listener, observe);
     }
 
-    /** The given parts with the documented defaults for security (no key: anonymous) and client limits. */
-    public Settings(Server server, Db db, Shutdown shutdown, Health health, Dispatch dispatch, Enqueue enqueue) {
-        this(server, db, shutdown, health, dispatch, enqueue, Security.DEFAULTS, ClientLimits.DEFAULTS);
-    }
-
-    /** The given parts with the documented defaults for the topic bus. */
-    public Settings(Server server, Db db, Shutdown shutdown, Health health, Dispatch dispatch, Enqueue enqueue,
-                    Security security, ClientLimits clientLimits) {
-        this(server, db, shutdown, health, dispatch, enqueue, security, clientLimits, Bus.DEFAULTS);
-    }
-
-    /** The given parts with the documented defaults for the notification listener and the observers. */
-    public Settings(Server server, Db db, Shutdown shutdown, Health health, Dispatch dispatch, Enqueue enqueue,
-                    Security security, ClientLimits clientLimits, Bus bus) {
-        this(server, db, shutdown, health, dispatch, enqueue, security, clientLimits, bus, Listener.DEFAULTS,
-             Observe.DEFAULTS);
+    public Settings withDispatch(Dispatch dispatch) {
+        return new Settings(server, db, shutdown, health, dispatch, enqueue, security, clientLimits, bus, listener, observe);
     }
 
     public Settings withSecurity(Security security) {
@@ -152,11 +137,6 @@ public record Settings(Server server, Db db, Shutdown shutdown, Health health, D
                 + "goes on");
         public static final List<Key<?>> KEYS = List.of(GRACE, STEP_TIMEOUT);
 
-        /** The given grace, and the default step timeout. */
-        public Shutdown(Duration grace) {
-            this(grace, STEP_TIMEOUT.defaultValue());
-        }
-
         static Shutdown from(Key.Values values) {
             return new Shutdown(values.get(GRACE), values.get(STEP_TIMEOUT));
         }
@@ -223,13 +203,6 @@ public record Settings(Server server, Db db, Shutdown shutdown, Health health, D
         public static final List<Key<?>> KEYS = List.of(MAX_CONCURRENT, MAX_CLAIM, LEASE_MARGIN, POLL_INTERVAL,
                                                         BACKEND_COOLDOWN, SWEEP_INTERVAL, COMPLETIONS_PER_WORKER);
         public static final Dispatch DEFAULTS = from(Key.DEFAULTS);
-
-        /** The given values, and the default {@code completionsPerWorker}. */
-        public Dispatch(int maxConcurrent, int maxClaim, Duration leaseMargin, Duration pollInterval,
-                        Duration backendCooldown, Duration sweepInterval) {
-            this(maxConcurrent, maxClaim, leaseMargin, pollInterval, backendCooldown, sweepInterval,
-                 COMPLETIONS_PER_WORKER.defaultValue());
-        }
 
         static Dispatch from(Key.Values values) {
             return new Dispatch(values.get(MAX_CONCURRENT), values.get(MAX_CLAIM), values.get(LEASE_MARGIN),

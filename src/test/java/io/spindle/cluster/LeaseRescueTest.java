@@ -30,10 +30,9 @@ class LeaseRescueTest {
     @BeforeAll
     static void start() throws Exception {
         sink = Backend.start();
-        server = TestServer.start(s -> new Settings(s.server(), s.db(), s.shutdown(), s.health(),
-                new Settings.Dispatch(16, 100, Duration.ofMillis(300), Duration.ofSeconds(5),
-                                      Duration.ofSeconds(10), Duration.ofMinutes(1)),
-                s.enqueue()));
+        server = TestServer.start(s -> s.withDispatch(new Settings.Dispatch(
+                16, 100, Duration.ofMillis(300), Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofMinutes(1),
+                s.dispatch().completionsPerWorker())));
     }
 
     @AfterAll

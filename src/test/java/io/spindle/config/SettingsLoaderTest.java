@@ -28,8 +28,10 @@ class SettingsLoaderTest {
                             new Settings.Pool(20, 5, Duration.ofSeconds(3), Duration.ofSeconds(600),
                                               Duration.ofSeconds(1800), Duration.ofSeconds(15)),
                             new Settings.Embedded(Path.of("data/postgres"), 0)),
-            new Settings.Shutdown(Duration.ofSeconds(30)),
-            new Settings.Health(Duration.ofSeconds(1)));
+            new Settings.Shutdown(Duration.ofSeconds(30), Duration.ofSeconds(5)),
+            new Settings.Health(Duration.ofSeconds(1)),
+            Settings.Dispatch.DEFAULTS, Settings.Enqueue.DEFAULTS, Settings.Security.DEFAULTS,
+            Settings.ClientLimits.DEFAULTS, Settings.Bus.DEFAULTS, Settings.Listener.DEFAULTS, Settings.Observe.DEFAULTS);
 
     @Test
     void withNoConfigurationTheDocumentedDefaultsApply() {

@@ -223,9 +223,6 @@ class DatabaseOutageTest {
         created.set(tcp);
         String proxied = m.group(1) + "127.0.0.1:" + tcp.port() + m.group(4);
         Settings.Db db = settings.db();
-        return new Settings(settings.server(),
-                            new Settings.Db(Optional.of(proxied), db.username(), db.password(), db.pool(), db.embedded()),
-                            settings.shutdown(),
-                            settings.health());
+        return settings.withDb(new Settings.Db(Optional.of(proxied), db.username(), db.password(), db.pool(), db.embedded()));
     }
 }

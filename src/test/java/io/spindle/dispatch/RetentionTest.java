@@ -33,10 +33,8 @@ class RetentionTest {
     static void start() {
         server = TestServer.start(s -> {
             Settings.Dispatch d = s.dispatch();
-            return new Settings(s.server(), s.db(), s.shutdown(), s.health(),
-                                new Settings.Dispatch(d.maxConcurrent(), d.maxClaim(), d.leaseMargin(), d.pollInterval(),
-                                                      d.backendCooldown(), SWEEP),
-                                s.enqueue(), s.security(), s.clientLimits(), s.bus());
+            return s.withDispatch(new Settings.Dispatch(d.maxConcurrent(), d.maxClaim(), d.leaseMargin(), d.pollInterval(),
+                                                        d.backendCooldown(), SWEEP, d.completionsPerWorker()));
         });
     }
 

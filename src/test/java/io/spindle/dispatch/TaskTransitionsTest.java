@@ -48,10 +48,9 @@ class TaskTransitionsTest {
     @BeforeAll
     static void start() {
         backend = Backend.start();
-        server = TestServer.start(s -> new Settings(s.server(), s.db(), s.shutdown(), s.health(),
-                new Settings.Dispatch(16, 100, Duration.ofMillis(300), Duration.ofHours(1),
-                                      Duration.ofSeconds(10), Duration.ofMinutes(1)),
-                s.enqueue()));
+        server = TestServer.start(s -> s.withDispatch(new Settings.Dispatch(
+                16, 100, Duration.ofMillis(300), Duration.ofHours(1), Duration.ofSeconds(10), Duration.ofMinutes(1),
+                s.dispatch().completionsPerWorker())));
     }
 
     @AfterAll

@@ -56,8 +56,10 @@ public final class TestServer implements AutoCloseable {
                                 new Settings.Pool(5, 1, Duration.ofSeconds(3), Duration.ofSeconds(600),
                                                   Duration.ofSeconds(1800), Duration.ofSeconds(10)),
                                 new Settings.Embedded(Path.of("target/unused-embedded"), 0)),
-                new Settings.Shutdown(Duration.ofSeconds(2)),
-                new Settings.Health(Duration.ofSeconds(1)));
+                new Settings.Shutdown(Duration.ofSeconds(2), Settings.Shutdown.STEP_TIMEOUT.defaultValue()),
+                new Settings.Health(Duration.ofSeconds(1)),
+                Settings.Dispatch.DEFAULTS, Settings.Enqueue.DEFAULTS, Settings.Security.DEFAULTS,
+                Settings.ClientLimits.DEFAULTS, Settings.Bus.DEFAULTS, Settings.Listener.DEFAULTS, Settings.Observe.DEFAULTS);
     }
 
     public TestDatabase.Fresh database() {
