@@ -23,8 +23,6 @@ import io.spindle.http.TopicRoutes;
  * registers {@link #streams()} after the HTTP server, so that streams end before the server stops.
  */
 public final class BusWiring {
-    private static final Duration QUICK = Duration.ofSeconds(5);
-
     private final TopicBus bus;
     private final EventStreams streams;
     private final TopicRoutes topicRoutes;
@@ -39,18 +37,18 @@ public final class BusWiring {
 
     /**
      * Starts the bus and its bridge. Call after the pool and the listener exist and before the listener starts
-     * (the bridge registers its channel with it).
+     * (the bridge registers its channel with it). {@code stepTimeout} bounds each of the bus's shutdown steps.
      */
-    public static BusWiring start(Settings.Bus settings, Database database, PgListener listener, String instance,
-                               MeterRegistry meters, Lifecycle lifecycle) {
+    public static BusWiring start(Settings.Bus settings, Duration stepTimeout, Database database, PgListener listener,
+                                  String instance, MeterRegistry meters, Lifecycle lifecycle) {
         BusMetrics metrics = new BusMetrics(meters);
         TopicBus bus = new TopicBus(settings, metrics, Clock.systemUTC());
-        PgEventBridge bridge = lifecycle.register("event-bridge", QUICK, new PgEventBridge(bus, database, instance, metrics));
+        PgEventBridge bridge = lifecycle.register("event-bridge", stepTimeout, new PgEventBridge(bus, database, instance, metrics));
         bridge.listenOn(listener);
         bridge.start();
         Duration sweep = clamp(settings.topicTtl().dividedBy(4), Duration.ofSeconds(1), Duration.ofSeconds(30));
-        lifecycle.register("topic-sweeper", QUICK, PeriodicDuty.start("topic-sweeper", sweep, bus::sweep));
-        lifecycle.register("topic-bus", QUICK, bus);
+        lifecycle.register("topic-sweeper", stepTimeout, PeriodicDuty.start("topic-sweeper", sweep, bus::sweep));
+        lifecycle.register("topic-bus", stepTimeout, bus);
         return new BusWiring(bus, new EventStreams(bus, settings.keepAlive(), settings.flushInterval()));
     }
 

@@ -103,7 +103,7 @@ public final class Spindle {
 
         PgListener listener = lifecycle.register("notification-listener", stepTimeout,
                 new PgListener(jdbcUrl, dbSettings.username(), dbSettings.password(), settings.listener().reconnectDelay()));
-        BusWiring events = BusWiring.start(settings.bus(), database, listener, instance, meters, lifecycle);
+        BusWiring events = BusWiring.start(settings.bus(), settings.shutdown().stepTimeout(), database, listener, instance, meters, lifecycle);
         TopicBus bus = events.bus();
         TaskEvents taskEvents = (event, task) ->
                 bus.publishIfWatched("tasks." + task.queue(), event.type(), () -> TaskJson.summary(task));

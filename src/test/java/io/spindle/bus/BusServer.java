@@ -68,7 +68,7 @@ final class BusServer implements AutoCloseable {
             Migrations.migrate(database.dataSource());
             PgListener listener = lifecycle.register("notification-listener", QUICK,
                     new PgListener(db.jdbcUrl(), db.username(), db.password(), Duration.ofMillis(200)));
-            BusWiring events = BusWiring.start(settings.bus(), database, listener, instance, meters, lifecycle);
+            BusWiring events = BusWiring.start(settings.bus(), settings.shutdown().stepTimeout(), database, listener, instance, meters, lifecycle);
             listener.start();
             WebServer server = SpindleServer.create(
                     settings.server(), settings.shutdown().grace(),
