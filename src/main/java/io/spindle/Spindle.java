@@ -153,7 +153,7 @@ public final class Spindle {
         dispatcher.start();
 
         EnqueueCommitter committer = lifecycle.register("enqueue-committer", stepTimeout, new EnqueueCommitter(
-                database, tasks, transitions, new EnqueueCommitter.Settings(
+                tasks, transitions, new EnqueueCommitter.Settings(
                         settings.enqueue().writers(), settings.enqueue().maxBatch(), settings.enqueue().backlog(),
                         settings.enqueue().ackTimeout())));
         ClientLimits clientLimits = lifecycle.register("client-limits", stepTimeout,

@@ -2,10 +2,8 @@ package io.spindle.bus;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.HashSet;
@@ -38,11 +36,10 @@ final class BusStore {
      */
     void send(List<String> payloads, List<Stored> large) {
         if (large.isEmpty()) {
-            try (Connection c = database.connection()) {
+            database.run(c -> {
                 notify(c, payloads);
-            } catch (SQLException e) {
-                throw Database.failure(e);
-            }
+                return null;
+            });
             return;
         }
         database.inTransaction(c -> {
@@ -53,36 +50,19 @@ final class BusStore {
 
     /** The stored events with these ids that still exist. */
     List<Stored> fetch(Collection<UUID> ids) {
-        try (Connection c = database.connection();
-             PreparedStatement st = c.prepareStatement("""
-                     SELECT id, topic, type, data FROM bus_events WHERE id = ANY (?)
-                     """)) {
-            st.setArray(1, c.createArrayOf("uuid", ids.toArray()));
-            List<Stored> found = new ArrayList<>(ids.size());
-            try (ResultSet rs = st.executeQuery()) {
-                while (rs.next()) {
-                    found.add(new Stored(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3), rs.getString(4)));
-                }
-            }
-            return found;
-        } catch (SQLException e) {
-            throw Database.failure(e);
-        }
+        return database.run(c -> Database.list(c, "SELECT id, topic, type, data FROM bus_events WHERE id = ANY (?)",
+                rs -> new Stored(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3), rs.getString(4)),
+                c.createArrayOf("uuid", ids.toArray())));
     }
 
     /** Records the topics this instance wants until {@code ttl} from now, and tells the others. */
     void saveInterest(String instance, Set<String> topics, Duration ttl, String announcement) {
         database.inTransaction(c -> {
-            try (PreparedStatement st = c.prepareStatement("""
+            Database.update(c, """
                     INSERT INTO bus_interest (instance, topics, expires_at)
                     VALUES (?, ?, now() + make_interval(secs => ?))
                     ON CONFLICT (instance) DO UPDATE SET topics = excluded.topics, expires_at = excluded.expires_at
-                    """)) {
-                st.setString(1, instance);
-                st.setArray(2, c.createArrayOf("text", topics.toArray()));
-                st.setDouble(3, ttl.toMillis() / 1000.0);
-                st.executeUpdate();
-            }
+                    """, instance, c.createArrayOf("text", topics.toArray()), seconds(ttl));
             notify(c, List.of(announcement));
         });
     }
@@ -93,70 +73,38 @@ final class BusStore {
      * @return false if there was no row to extend (it expired, or the table was emptied by a crash)
      */
     boolean extendInterest(String instance, Duration ttl) {
-        try (Connection c = database.connection();
-             PreparedStatement st = c.prepareStatement("""
-                     UPDATE bus_interest SET expires_at = now() + make_interval(secs => ?) WHERE instance = ?
-                     """)) {
-            st.setDouble(1, ttl.toMillis() / 1000.0);
-            st.setString(2, instance);
-            return st.executeUpdate() > 0;
-        } catch (SQLException e) {
-            throw Database.failure(e);
-        }
+        return database.update("UPDATE bus_interest SET expires_at = now() + make_interval(secs => ?) WHERE instance = ?",
+                               seconds(ttl), instance) > 0;
     }
 
     /** Withdraws this instance's interest and tells the others. */
     void deleteInterest(String instance, String announcement) {
         database.inTransaction(c -> {
-            try (PreparedStatement st = c.prepareStatement("DELETE FROM bus_interest WHERE instance = ?")) {
-                st.setString(1, instance);
-                st.executeUpdate();
-            }
+            Database.update(c, "DELETE FROM bus_interest WHERE instance = ?", instance);
             notify(c, List.of(announcement));
         });
     }
 
     /** The topics that other live instances want. */
     Set<String> othersInterest(String instance) {
-        try (Connection c = database.connection();
-             PreparedStatement st = c.prepareStatement("""
-                     SELECT DISTINCT t FROM bus_interest, unnest(topics) AS t
-                     WHERE instance <> ? AND expires_at > now()
-                     """)) {
-            st.setString(1, instance);
-            Set<String> topics = new HashSet<>();
-            try (ResultSet rs = st.executeQuery()) {
-                while (rs.next()) {
-                    topics.add(rs.getString(1));
-                }
-            }
-            return topics;
-        } catch (SQLException e) {
-            throw Database.failure(e);
-        }
+        return new HashSet<>(database.list("""
+                SELECT DISTINCT t FROM bus_interest, unnest(topics) AS t
+                WHERE instance <> ? AND expires_at > now()
+                """, rs -> rs.getString(1), instance));
     }
 
     /** Deletes stored events older than {@code age}. */
     int deleteStoredBefore(Duration age) {
-        try (Connection c = database.connection();
-             PreparedStatement st = c.prepareStatement("""
-                     DELETE FROM bus_events WHERE created_at < now() - make_interval(secs => ?)
-                     """)) {
-            st.setDouble(1, age.toMillis() / 1000.0);
-            return st.executeUpdate();
-        } catch (SQLException e) {
-            throw Database.failure(e);
-        }
+        return database.update("DELETE FROM bus_events WHERE created_at < now() - make_interval(secs => ?)", seconds(age));
     }
 
     /** Deletes the interest of instances that stopped refreshing it. */
     int deleteExpiredInterest() {
-        try (Connection c = database.connection();
-             PreparedStatement st = c.prepareStatement("DELETE FROM bus_interest WHERE expires_at < now()")) {
-            return st.executeUpdate();
-        } catch (SQLException e) {
-            throw Database.failure(e);
-        }
+        return database.update("DELETE FROM bus_interest WHERE expires_at < now()");
+    }
+
+    private static double seconds(Duration duration) {
+        return duration.toMillis() / 1000.0;
     }
 
     private static void insertLarge(Connection c, List<Stored> large) throws SQLException {

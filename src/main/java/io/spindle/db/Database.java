@@ -71,7 +71,7 @@ public final class Database implements AutoCloseable {
      *
      * @throws SpindleException.Unavailable when the database cannot lend a connection in time
      */
-    public Connection connection() {
+    Connection connection() {
         try {
             return dataSource.getConnection();
         } catch (SQLException e) {
@@ -192,12 +192,12 @@ public final class Database implements AutoCloseable {
      * What a failed statement becomes: a 503-mapped refusal when the database is out of reach, else an
      * unchecked wrapper that stays a bug to look at.
      */
-    public static RuntimeException failure(SQLException e) {
+    static RuntimeException failure(SQLException e) {
         return DatabaseFailures.isUnavailable(e) ? unavailable(e) : new IllegalStateException("SQL failed: " + e.getMessage(), e);
     }
 
     /** The refusal a request gets when the database is out of reach. */
-    public static SpindleException.Unavailable unavailable(Throwable cause) {
+    static SpindleException.Unavailable unavailable(Throwable cause) {
         return new SpindleException.Unavailable("The database is unavailable; try again shortly.", RETRY_AFTER, cause);
     }
 

@@ -1,7 +1,5 @@
 package io.spindle.dispatch;
 
-import java.sql.Connection;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,7 +13,6 @@ import java.util.concurrent.TimeoutException;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
-import io.spindle.db.Database;
 import io.spindle.error.SpindleException;
 import io.spindle.task.Enqueued;
 import io.spindle.task.NewTask;
@@ -33,7 +30,6 @@ import io.spindle.task.TaskStore;
 public final class EnqueueCommitter implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(EnqueueCommitter.class.getName());
 
-    private final Database db;
     private final TaskStore store;
     private final TaskTransitions transitions;
     private final int maxBatch;
@@ -45,8 +41,7 @@ public final class EnqueueCommitter implements AutoCloseable {
     private record Request(NewTask task, CompletableFuture<Enqueued> result) {
     }
 
-    public EnqueueCommitter(Database db, TaskStore store, TaskTransitions transitions, Settings settings) {
-        this.db = db;
+    public EnqueueCommitter(TaskStore store, TaskTransitions transitions, Settings settings) {
         this.store = store;
         this.transitions = transitions;
         this.maxBatch = settings.maxBatch();
@@ -154,12 +149,7 @@ public final class EnqueueCommitter implements AutoCloseable {
      * means nothing was inserted, and the batch is refused.
      */
     private List<Optional<Enqueued>> commit(List<NewTask> tasks, boolean allOrNone) {
-        List<Optional<Enqueued>> results;
-        try (Connection c = db.connection()) {
-            results = store.insert(c, tasks);
-        } catch (SQLException e) {
-            throw Database.failure(e);
-        }
+        List<Optional<Enqueued>> results = store.insert(tasks);
         if (allOrNone) {
             for (int i = 0; i < results.size(); i++) {
                 if (results.get(i).isEmpty()) {

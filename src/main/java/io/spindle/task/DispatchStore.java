@@ -65,10 +65,10 @@ public final class DispatchStore {
                 run_at = CASE WHEN c.state = 'pending' THEN now() + c.delay_ms * interval '1 millisecond' ELSE t.run_at END,
                 finished_at = CASE WHEN c.state = 'pending' THEN NULL ELSE now() END,
                 lease_owner = NULL, lease_until = NULL, updated_at = now()
-            FROM unnest(?::bigint[], ?::int[], ?::text[], ?::text[], ?::text[], ?::bigint[], ?::boolean[])
-                 AS c(id, attempt, state, result, error, delay_ms, rescue)
+            FROM unnest(?::bigint[], ?::int[], ?::text[], ?::text[], ?::text[], ?::bigint[])
+                 AS c(id, attempt, state, result, error, delay_ms)
             WHERE t.id = c.id AND t.state = 'running' AND t.attempts = c.attempt
-              AND (NOT c.rescue OR t.lease_until < now())
+              AND (NOT ?::boolean OR t.lease_until < now())
             RETURNING %s
             """.formatted(TaskRows.columns("t."));
 
@@ -124,7 +124,11 @@ public final class DispatchStore {
      * snapshot and clock, so a task that falls due meanwhile is never missed.
      */
     public Claim claim(List<Want> wants, int total) {
-        try (Connection c = db.connection(); PreparedStatement st = c.prepareStatement(CLAIM)) {
+        return db.run(c -> claim(c, wants, total));
+    }
+
+    private Claim claim(Connection c, List<Want> wants, int total) throws SQLException {
+        try (PreparedStatement st = c.prepareStatement(CLAIM)) {
             st.setArray(1, c.createArrayOf("text", wants.stream().map(Want::queue).toArray()));
             st.setArray(2, c.createArrayOf("int4", wants.stream().map(Want::count).toArray()));
             st.setArray(3, c.createArrayOf("int8", wants.stream().map(w -> w.lease().toMillis()).toArray()));
@@ -145,8 +149,6 @@ public final class DispatchStore {
                 }
             }
             return new Claim(tasks, next);
-        } catch (SQLException e) {
-            throw Database.failure(e);
         }
     }
 
@@ -164,20 +166,9 @@ public final class DispatchStore {
 
     /** Up to {@code limit} running tasks whose lease expired, the longest expired first. Writes nothing. */
     public List<ExpiredLease> expiredLeases(int limit) {
-        List<ExpiredLease> expired = new ArrayList<>();
-        try (Connection c = db.connection(); PreparedStatement st = c.prepareStatement(EXPIRED)) {
-            st.setInt(1, limit);
-            try (ResultSet rs = st.executeQuery()) {
-                while (rs.next()) {
-                    expired.add(new ExpiredLease(TaskRows.of(rs), rs.getString("lease_owner"), new Queue.RetryPolicy(
-                            rs.getInt("queue_max_attempts"), Duration.ofMillis(rs.getLong("min_backoff_ms")),
-                            Duration.ofMillis(rs.getLong("max_backoff_ms")))));
-                }
-            }
-        } catch (SQLException e) {
-            throw Database.failure(e);
-        }
-        return expired;
+        return db.list(EXPIRED, rs -> new ExpiredLease(TaskRows.of(rs), rs.getString("lease_owner"), new Queue.RetryPolicy(
+                rs.getInt("queue_max_attempts"), Duration.ofMillis(rs.getLong("min_backoff_ms")),
+                Duration.ofMillis(rs.getLong("max_backoff_ms")))), limit);
     }
 
     /**
@@ -196,12 +187,10 @@ public final class DispatchStore {
         Object[] results = new Object[n];
         Object[] errors = new Object[n];
         Object[] delays = new Object[n];
-        Object[] rescues = new Object[n];
         for (int i = 0; i < n; i++) {
             Completion completion = completions.get(i);
             ids[i] = completion.taskId();
             attempts[i] = completion.attempt();
-            rescues[i] = rescue;
             delays[i] = 0L;
             switch (completion.end()) {
                 case AttemptEnd.Succeeded succeeded -> {
@@ -219,18 +208,10 @@ public final class DispatchStore {
                 }
             }
         }
-        try (Connection c = db.connection(); PreparedStatement st = c.prepareStatement(END_ATTEMPTS)) {
-            st.setArray(1, c.createArrayOf("int8", ids));
-            st.setArray(2, c.createArrayOf("int4", attempts));
-            st.setArray(3, c.createArrayOf("text", states));
-            st.setArray(4, c.createArrayOf("text", results));
-            st.setArray(5, c.createArrayOf("text", errors));
-            st.setArray(6, c.createArrayOf("int8", delays));
-            st.setArray(7, c.createArrayOf("bool", rescues));
-            return readTasks(st);
-        } catch (SQLException e) {
-            throw Database.failure(e);
-        }
+        return db.run(c -> Database.list(c, END_ATTEMPTS, TaskRows::of,
+                c.createArrayOf("int8", ids), c.createArrayOf("int4", attempts), c.createArrayOf("text", states),
+                c.createArrayOf("text", results), c.createArrayOf("text", errors), c.createArrayOf("int8", delays),
+                rescue));
     }
 
     /** An attempt to hand back: its task and the attempt number it ran as. */
@@ -242,33 +223,14 @@ public final class DispatchStore {
      * that never started). Returns the tasks handed back, as they now are.
      */
     public List<Task> release(List<Attempt> attempts) {
-        try (Connection c = db.connection(); PreparedStatement st = c.prepareStatement(RELEASE)) {
-            st.setArray(1, c.createArrayOf("int8", attempts.stream().map(Attempt::taskId).toArray()));
-            st.setArray(2, c.createArrayOf("int4", attempts.stream().map(Attempt::attempt).toArray()));
-            st.setString(3, instance);
-            return readTasks(st);
-        } catch (SQLException e) {
-            throw Database.failure(e);
-        }
+        return db.run(c -> Database.list(c, RELEASE, TaskRows::of,
+                c.createArrayOf("int8", attempts.stream().map(Attempt::taskId).toArray()),
+                c.createArrayOf("int4", attempts.stream().map(Attempt::attempt).toArray()),
+                instance));
     }
 
     /** Deletes up to {@code limit} finished tasks older than their queue's retention; returns how many. */
     public int sweepFinished(int limit) {
-        try (Connection c = db.connection(); PreparedStatement st = c.prepareStatement(SWEEP)) {
-            st.setInt(1, limit);
-            return st.executeUpdate();
-        } catch (SQLException e) {
-            throw Database.failure(e);
-        }
-    }
-
-    private static List<Task> readTasks(PreparedStatement st) throws SQLException {
-        List<Task> tasks = new ArrayList<>();
-        try (ResultSet rs = st.executeQuery()) {
-            while (rs.next()) {
-                tasks.add(TaskRows.of(rs));
-            }
-        }
-        return tasks;
+        return db.update(SWEEP, limit);
     }
 }

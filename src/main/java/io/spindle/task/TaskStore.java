@@ -55,11 +55,15 @@ public final class TaskStore {
     }
 
     /**
-     * Inserts tasks in one statement on the caller's connection and transaction. The result has one entry
-     * per input, in order: the created task, the task already holding the idempotency key, or empty when
-     * the queue does not exist.
+     * Inserts tasks in one autocommit statement (one round trip, one commit). The result has one entry per input,
+     * in order: the created task, the task already holding the idempotency key, or empty when the queue does not
+     * exist.
      */
-    public List<Optional<Enqueued>> insert(Connection connection, List<NewTask> tasks) throws SQLException {
+    public List<Optional<Enqueued>> insert(List<NewTask> tasks) {
+        return db.run(c -> insert(c, tasks));
+    }
+
+    private static List<Optional<Enqueued>> insert(Connection connection, List<NewTask> tasks) throws SQLException {
         int n = tasks.size();
         String[] queues = new String[n];
         String[] payloads = new String[n];

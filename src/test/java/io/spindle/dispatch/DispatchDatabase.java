@@ -1,8 +1,5 @@
 package io.spindle.dispatch;
 
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -66,11 +63,7 @@ final class DispatchDatabase implements AutoCloseable {
         for (int i = 0; i < n; i++) {
             batch.add(new NewTask(queue, "{}", 0, null, null, null));
         }
-        try (Connection c = db.connection()) {
-            return tasks.insert(c, batch).stream().map(e -> e.orElseThrow()).map(Enqueued::task).toList();
-        } catch (SQLException e) {
-            throw new IllegalStateException(e);
-        }
+        return tasks.insert(batch).stream().map(e -> e.orElseThrow()).map(Enqueued::task).toList();
     }
 
     List<Task> claim(String queue, int n) {
@@ -83,22 +76,12 @@ final class DispatchDatabase implements AutoCloseable {
 
     /** Makes a pending task due now (its retry was scheduled later). */
     void makeDue(Task task) {
-        try (Connection c = db.connection();
-             PreparedStatement st = c.prepareStatement("UPDATE tasks SET run_at = now() WHERE id = ?")) {
-            st.setLong(1, task.id());
-            st.executeUpdate();
-        } catch (SQLException e) {
-            throw new IllegalStateException(e);
-        }
+        db.update("UPDATE tasks SET run_at = now() WHERE id = ?", task.id());
     }
 
     /** Pauses every queue, so that a later test's dispatcher leaves an earlier test's tasks alone. */
     void pauseAll() {
-        try (Connection c = db.connection(); PreparedStatement st = c.prepareStatement("UPDATE queues SET paused = true")) {
-            st.executeUpdate();
-        } catch (SQLException e) {
-            throw new IllegalStateException(e);
-        }
+        db.update("UPDATE queues SET paused = true");
     }
 
     /** The next {@code n} announced events, in order; fails when they do not come within 10 s. */
