@@ -7,11 +7,17 @@ import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.lang.ArchRule;
 import com.tngtech.archunit.library.Architectures.LayeredArchitecture;
+import io.spindle.dispatch.TaskMetrics;
+import io.spindle.dispatch.TaskTransitions;
+import io.spindle.task.Task;
+import io.spindle.task.TaskEvent;
+import io.spindle.task.TaskEvents;
 import org.junit.jupiter.api.Test;
 
 import static com.tngtech.archunit.base.DescribedPredicate.not;
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAnyPackage;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -19,7 +25,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /**
  * Holds the arrows of ARCHITECTURE.md: {@code io.spindle} (wiring) → http → security → dispatch / schedule →
  * handler → task / bus → db → config, with the shared vocabulary ({@code io.spindle.error}) at the bottom and
- * {@code observe} read by the wiring only; no cycles between packages.
+ * {@code observe} read by the wiring only; no cycles between packages; JDBC only in the stores and the db seam;
+ * transitions counted and announced only by {@code TaskTransitions}. Each rule is shown to fail on a fixture.
  */
 class ArchitectureTest {
     private static final JavaClasses PRODUCTION = new ClassFileImporter()
@@ -75,6 +82,37 @@ class ArchitectureTest {
                 .check(PRODUCTION);
     }
 
+    /** All SQL lives in the stores (ARCHITECTURE.md, "One SQL home"): only they and the db seam touch JDBC. */
+    static ArchRule jdbcOnlyInTheStores() {
+        return noClasses().that().resideOutsideOfPackage("io.spindle.db..")
+                .and().haveSimpleNameNotEndingWith("Store")
+                .and().doNotHaveSimpleName("TaskRows")
+                .should().dependOnClassesThat().resideInAPackage("java.sql..");
+    }
+
+    /**
+     * The one transition path: a task's transition is counted and announced only by {@code TaskTransitions}
+     * (long-polls and the dispatcher are also woken by the wiring, for news from other instances).
+     */
+    static ArchRule transitionsCountedAndAnnouncedInOnePlace() {
+        return noClasses().that().doNotHaveFullyQualifiedName(TaskTransitions.class.getName())
+                .should().callMethod(TaskEvents.class, "emit", TaskEvent.class, Task.class)
+                .orShould().callMethod(TaskMetrics.class, "enqueued", String.class)
+                .orShould().callMethod(TaskMetrics.class, "started", String.class)
+                .orShould().callMethod(TaskMetrics.class, "finished", String.class, String.class)
+                .orShould().callMethod(TaskMetrics.class, "redriven", String.class);
+    }
+
+    @Test
+    void onlyTheStoresTouchJdbc() {
+        jdbcOnlyInTheStores().check(PRODUCTION);
+    }
+
+    @Test
+    void onlyTaskTransitionsCountsAndAnnouncesTransitions() {
+        transitionsCountedAndAnnouncedInOnePlace().check(PRODUCTION);
+    }
+
     @Test
     void packagesHaveNoCycles() {
         slices().matching("io.spindle.(*)..").should().beFreeOfCycles().check(PRODUCTION);
@@ -94,5 +132,15 @@ class ArchitectureTest {
         assertThatThrownBy(() -> rule.check(wrongWay))
                 .isInstanceOf(AssertionError.class)
                 .hasMessageContaining("WrongWayFixture");
+    }
+
+    /** The SQL-home and transition-path rules are not vacuous either: a class that bypasses both is caught. */
+    @Test
+    void aBypassOfTheStoresAndTheTransitionPathFailsTheRules() {
+        JavaClasses bypass = new ClassFileImporter().importClasses(io.spindle.http.BypassFixture.class);
+        assertThatThrownBy(() -> jdbcOnlyInTheStores().check(bypass))
+                .isInstanceOf(AssertionError.class).hasMessageContaining("BypassFixture");
+        assertThatThrownBy(() -> transitionsCountedAndAnnouncedInOnePlace().check(bypass))
+                .isInstanceOf(AssertionError.class).hasMessageContaining("TaskMetrics.finished");
     }
 }
