@@ -45,18 +45,12 @@ public final class BusMetrics {
         replayComplete = replays("complete");
         replayPartial = replays("partial");
         replayUnknown = replays("unknown");
-        replayedEvents = Counter.builder("spindle.bus.replay.events")
-                .description("Events replayed from a topic's ring to subscribers that reconnected with Last-Event-ID")
-                .register(registry);
-        forwarded = Counter.builder("spindle.bus.events.forwarded")
-                .description("Events sent to other instances through PostgreSQL NOTIFY")
-                .register(registry);
-        received = Counter.builder("spindle.bus.events.received")
-                .description("Events received from other instances")
-                .register(registry);
-        notifications = Counter.builder("spindle.bus.notifications.sent")
-                .description("NOTIFY payloads sent to other instances (each carries a batch of events)")
-                .register(registry);
+        replayedEvents = counter("spindle.bus.replay.events",
+                "Events replayed from a topic's ring to subscribers that reconnected with Last-Event-ID");
+        forwarded = counter("spindle.bus.events.forwarded", "Events sent to other instances through PostgreSQL NOTIFY");
+        received = counter("spindle.bus.events.received", "Events received from other instances");
+        notifications = counter("spindle.bus.notifications.sent",
+                "NOTIFY payloads sent to other instances (each carries a batch of events)");
         topTopics = MultiGauge.builder("spindle.bus.topic.subscribers")
                 .description("Subscribers on this instance of the " + TOP_TOPICS + " topics with the most")
                 .register(registry);
@@ -128,6 +122,10 @@ public final class BusMetrics {
 
     /** A topic and its subscriber count. */
     public record TopicCount(String topic, int subscribers) {
+    }
+
+    private Counter counter(String name, String description) {
+        return Counter.builder(name).description(description).register(registry);
     }
 
     private Counter published(String origin) {
