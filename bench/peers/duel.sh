@@ -24,7 +24,8 @@
 #       complete at 8 clients, on Spindle's schema; compared with Spindle's (d) at 64 clients, (e) and (b).
 # Every phase is bounded in time: a drain that does not finish in 120 s (60 s with --quick) is reported with its
 # rate so far, marked timed out. Everything runs on loopback; results, logs and raw figures are kept under
-# bench/results/peers-<time>/ (gitignored). The default run (3 rounds) takes about 10 minutes; --quick about 5.
+# bench/results/peers-<time>/ (gitignored). The default run (3 rounds) took 12 minutes on the shared 2-core machine
+# with other work taking about a core; --quick about 5.
 #
 # Options:
 #   --quick       shorter: (a) 50,000 tasks (warm-up 10,000), (b) 10,000 (5,000), 20 wake-ups, 1 s + 5 s windows,
@@ -217,8 +218,9 @@ for round in $(seq "$ROUNDS"); do
         timeout $((TIMEOUT_S * 2 + 240)) "$NODE" "$PEERS/gw.mjs" --out "$RUN/peer-r$round.kv" --sink "$SINK" \
         --scenarios a,b,c,d8,e,d64 --drain-jobs "$DRAIN" --drain-warmup "$DRAIN_WARM" --http-jobs "$HTTP" \
         --http-warmup "$HTTP_WARM" --wakeups "$WAKEUPS" --wakeup-gap-ms 100 --warmup-s "$WARM_S" \
-        --window-s "$WINDOW_S" --timeout-s "$TIMEOUT_S" 2> >(tee -a "$RUN/peer-r$round.log" | grep -E '^\[|FAILED|tasks_per_s|median_ms|max_ms|timed_out' | sed 's/^/   /' >&2) \
+        --window-s "$WINDOW_S" --timeout-s "$TIMEOUT_S" 2>"$RUN/peer-r$round.log" \
         || echo "duel.sh: WARNING: graphile-worker round $round failed; see $RUN/peer-r$round.log" >&2
+    grep -E '^\[|FAILED|tasks_per_s|median_ms|max_ms|timed_out|error' "$RUN/peer-r$round.log" | sed 's/^/   /' >&2 || true
 done
 echo "elapsed_s=$((SECONDS - T_START))" >> "$RUN/run.kv"
 
