@@ -145,7 +145,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-loadgen() { java -Xmx512m -XX:+UseSerialGC -jar "$LOADGEN" "$@"; }
 fresh_db() {
     psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $1 WITH (FORCE)" >/dev/null 2>&1
     psql -X -q -d postgres -c "CREATE DATABASE $1" >/dev/null || die "cannot create database $1 on $PGHOST:$PGPORT as $PGUSER"
@@ -169,7 +168,8 @@ say "results go to ${RUN#"$ROOT"/}"
 T_START=$SECONDS
 
 # --- the one sink for both -------------------------------------------------------------------------
-loadgen sink --url-file "$RUN/sink.url" > "$RUN/sink.log" 2>&1 &
+# java itself in the background (not the loadgen function, whose subshell would be the pid), so cleanup stops it
+java -Xmx512m -XX:+UseSerialGC -jar "$LOADGEN" sink --url-file "$RUN/sink.url" > "$RUN/sink.log" 2>&1 &
 SINK_PID=$!
 for _ in $(seq 100); do [ -s "$RUN/sink.url" ] && break; sleep 0.1; done
 [ -s "$RUN/sink.url" ] || die "the sink did not start (see $RUN/sink.log)"
