@@ -15,6 +15,8 @@ import java.util.Map;
  *           --out FILE [tunables]          measure a running Spindle (the sink runs in this process)
  *   profile --db DATABASE --seconds N [--delay S] --label L --out FILE
  *                                          CPU and PostgreSQL waits for N seconds (beside pgbench)
+ *   sink    --url-file FILE                run the no-op HTTP sink alone until killed (bench/peers: one sink for
+ *                                          Spindle and the peer); its URL goes to FILE
  *   report  --dir RESULTS_DIR              print the table from the .kv files of one run
  *   jfr     --file X.jfr --kv X.kv [--top N]  hot methods of a Spindle recording, per phase
  * </pre>
@@ -32,6 +34,7 @@ public final class Main {
         switch (args[0]) {
             case "run" -> Phases.run(opts);
             case "profile" -> profile(opts);
+            case "sink" -> sink(opts);
             case "report" -> Report.print(Path.of(require(opts, "dir")));
             case "jfr" -> JfrHot.print(Path.of(require(opts, "file")), Path.of(require(opts, "kv")),
                                        Integer.parseInt(opts.getOrDefault("top", "15")));
@@ -53,6 +56,12 @@ public final class Main {
             out.put("noise." + label, String.format("%.0f", profiler.lastOtherCpu));
         }
         append(Path.of(require(opts, "out")), out);
+    }
+
+    private static void sink(Map<String, String> opts) throws Exception {
+        Sink sink = new Sink();
+        Files.writeString(Path.of(require(opts, "url-file")), sink.url() + "\n");
+        Thread.currentThread().join(); // until killed
     }
 
     static Map<String, String> options(String[] args) {
