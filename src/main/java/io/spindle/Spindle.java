@@ -196,7 +196,7 @@ public final class Spindle {
                                                                  1, dispatch.maxConcurrent());
         LOG.info(budget::describe);
         ConnectionGuard connections = ConnectionGuard.create(
-                settings.connections(), budget.max(),
+                settings.connections(), budget,
                 lifecycle.register("connection-metrics", stepTimeout, new ConnectionMetrics(meters)));
         lifecycle.register("connection-reaper", stepTimeout,
                            PeriodicDuty.start("connection-reaper", ConnectionGuard.REAP_INTERVAL, connections::reap));

@@ -31,6 +31,7 @@ public final class ConnectionGuard implements ServerConnectionSelector {
 
     private final ServerConnectionSelector http1;
     private final int max;
+    private final int acceptLimit;
     private final int perClient;
     private final ConnectionRules rules;
     private final ConnectionMetrics metrics;
@@ -41,8 +42,10 @@ public final class ConnectionGuard implements ServerConnectionSelector {
     private final Map<InetAddress, Integer> perAddress = new ConcurrentHashMap<>();
     private final Set<GuardedConnection> tracked = ConcurrentHashMap.newKeySet();
 
-    private ConnectionGuard(Settings.Connections settings, int max, ConnectionMetrics metrics, LongSupplier clock) {
-        this.max = max;
+    private ConnectionGuard(Settings.Connections settings, ConnectionBudget budget, ConnectionMetrics metrics,
+                            LongSupplier clock) {
+        this.max = budget.max();
+        this.acceptLimit = budget.acceptLimit();
         this.perClient = settings.perClient();
         this.rules = ConnectionRules.of(settings);
         this.metrics = metrics;
@@ -74,9 +77,13 @@ public final class ConnectionGuard implements ServerConnectionSelector {
         metrics.gauges(open::get, () -> max);
     }
 
-    /** @param max the total bound, from {@link ConnectionBudget} */
-    public static ConnectionGuard create(Settings.Connections settings, int max, ConnectionMetrics metrics) {
-        return new ConnectionGuard(settings, max, metrics, System::nanoTime);
+    public static ConnectionGuard create(Settings.Connections settings, ConnectionBudget budget, ConnectionMetrics metrics) {
+        return new ConnectionGuard(settings, budget, metrics, System::nanoTime);
+    }
+
+    /** Helidon's {@code max-tcp-connections}: the backstop above the bound (see {@link ConnectionBudget}). */
+    int acceptLimit() {
+        return acceptLimit;
     }
 
     /** Connections open and admitted now. */

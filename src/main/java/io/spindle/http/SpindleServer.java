@@ -46,6 +46,7 @@ public final class SpindleServer {
                 .maxPayloadSize(settings.maxPayload())
                 .protocolsDiscoverServices(false)
                 .addConnectionSelector(connections)
+                .maxTcpConnections(connections.acceptLimit())
                 // Helidon leaves Nagle on: a small response or SSE event would wait for the client's delayed ACK
                 .connectionOptions(SocketOptions.builder().tcpNoDelay(true).build())
                 .shutdownHook(false)

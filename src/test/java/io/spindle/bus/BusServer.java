@@ -21,6 +21,7 @@ import io.spindle.config.Settings;
 import io.spindle.db.Database;
 import io.spindle.db.Migrations;
 import io.spindle.db.PgListener;
+import io.spindle.http.ConnectionBudget;
 import io.spindle.http.ConnectionGuard;
 import io.spindle.http.ConnectionMetrics;
 import io.spindle.http.SpindleServer;
@@ -74,7 +75,7 @@ final class BusServer implements AutoCloseable {
             listener.start();
             WebServer server = SpindleServer.create(
                     settings.server(),
-                    ConnectionGuard.create(settings.connections(), 1000, new ConnectionMetrics(new SimpleMeterRegistry())),
+                    ConnectionGuard.create(settings.connections(), ConnectionBudget.fixed(1000), new ConnectionMetrics(new SimpleMeterRegistry())),
                     settings.shutdown().grace(),
                     ObserveFeature.builder().addObserver(MetricsObserver.create()).build(),
                     new HttpMetricsFilter(Metrics.globalRegistry().unwrap(io.micrometer.core.instrument.MeterRegistry.class)),

@@ -17,7 +17,8 @@ class ConnectionBudgetTest {
         assertThat(budget.reserved()).isEqualTo(440);
         assertThat(budget.max()).isEqualTo(4096 - 440);
         assertThat(budget.computed()).isTrue();
-        assertThat(budget.describe()).contains("at most 3656", "descriptor limit 4096", "reserved 440");
+        assertThat(budget.acceptLimit()).as("the bound and the margin").isEqualTo(3656 + 205);
+        assertThat(budget.describe()).contains("at most 3656", "descriptor limit 4096", "reserved 440", "pause at 3861");
     }
 
     @Test

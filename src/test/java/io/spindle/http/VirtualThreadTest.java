@@ -47,7 +47,7 @@ class VirtualThreadTest {
                 .build();
         server = SpindleServer.create(
                 new Settings.Server("127.0.0.1", 0, 1_048_576),
-                ConnectionGuard.create(Settings.Connections.DEFAULTS, 1000, new ConnectionMetrics(new SimpleMeterRegistry())),
+                ConnectionGuard.create(Settings.Connections.DEFAULTS, ConnectionBudget.fixed(1000), new ConnectionMetrics(new SimpleMeterRegistry())),
                 Duration.ofSeconds(1), observe,
                 new HttpMetricsFilter(Metrics.globalRegistry().unwrap(io.micrometer.core.instrument.MeterRegistry.class)),
                 List.of(),
