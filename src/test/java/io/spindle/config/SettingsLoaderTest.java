@@ -24,6 +24,7 @@ class SettingsLoaderTest {
     /** The defaults SPEC §1 promises, spelled out once. */
     private static final Settings DOCUMENTED = new Settings(
             new Settings.Server("127.0.0.1", 8080, 1_048_576L),
+            new Settings.Connections(0, 256, Duration.ofSeconds(10), 1024, Duration.ofSeconds(60)),
             new Settings.Db(Optional.empty(), "postgres", "",
                             new Settings.Pool(20, 5, Duration.ofSeconds(3), Duration.ofSeconds(600),
                                               Duration.ofSeconds(1800), Duration.ofSeconds(15)),
@@ -99,6 +100,11 @@ class SettingsLoaderTest {
         values.put("ratelimit.clients.max-clients", "500");
         values.put("ratelimit.clients.idle-timeout", "PT1M");
         values.put("ratelimit.clients.max-streams", "2");
+        values.put("server.connections.max", "500");
+        values.put("server.connections.per-client", "20");
+        values.put("server.connections.header-timeout", "PT3S");
+        values.put("server.connections.min-body-rate", "4096");
+        values.put("server.connections.idle-timeout", "PT15S");
         assertThat(values.keySet()).as("every key of the tables")
                 .containsExactlyInAnyOrderElementsOf(Settings.KEYS.stream().map(Key::name).toList());
 
@@ -106,6 +112,7 @@ class SettingsLoaderTest {
 
         assertThat(settings).isEqualTo(new Settings(
                 new Settings.Server("0.0.0.0", 9090, 2048),
+                new Settings.Connections(500, 20, Duration.ofSeconds(3), 4096, Duration.ofSeconds(15)),
                 new Settings.Db(Optional.of("jdbc:postgresql://db.example:5433/spindle"), "spindle", "s3cret",
                                 new Settings.Pool(7, 2, Duration.ofMillis(1500), Duration.ofMinutes(2),
                                                   Duration.ofHours(1), Duration.ofSeconds(20)),
