@@ -160,8 +160,6 @@ public final class Spindle {
             waiters.wakeAll();
             wakeup.ring();
         });
-        listener.start();
-        dispatcher.start();
 
         EnqueueCommitter committer = lifecycle.register("enqueue-committer", stepTimeout, new EnqueueCommitter(
                 tasks, transitions, new EnqueueCommitter.Settings(
@@ -208,6 +206,11 @@ public final class Spindle {
                         .register("/v1/users", events.notificationRoutes()));
         server.start();
         listening.set(server.port());
+        // Only now: Helidon's Micrometer bridge registers its own meters while it builds the server, under its lock
+        // and then Micrometer's; a task finishing meanwhile registers a timer in the opposite order (a deadlock seen
+        // in SigtermUnderLoadIT when a restart found tasks waiting).
+        listener.start();
+        dispatcher.start();
         lifecycle.register("http-server", grace.multipliedBy(2).plusSeconds(5), () -> {
             gate.awaitIdle(grace); // the gate closed at the start; what it admitted before ends here, not cut by the stop
             server.stop();
