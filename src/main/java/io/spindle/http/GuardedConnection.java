@@ -112,7 +112,11 @@ final class GuardedConnection implements ServerConnection, InterruptableTask<Voi
                 // the client is gone already
             }
         }
-        socket.close();
+        try {
+            socket.close();
+        } catch (UncheckedIOException e) {
+            // closed meanwhile, by the client or by the connection's own thread: what the cut wanted
+        }
     }
 
     /** The raw 408 the reaper writes: the request was not read, so no routing, only the bytes. */
