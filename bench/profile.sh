@@ -135,6 +135,7 @@ say "results go to $RUN"
 
 JFR_OPTS="-XX:StartFlightRecording=settings=profile,dumponexit=true,jdk.CPUTimeSample#enabled=true"
 JFR_OPTS+=",jdk.CPUTimeSample#throttle=1ms,jdk.SocketRead#threshold=0ms,jdk.SocketWrite#threshold=0ms"
+JFR_OPTS+=",jdk.SocketRead#throttle=off,jdk.SocketWrite#throttle=off"   # JDK 25's profile settings keep 300/s
 
 profile_one() { # phase round
     local phase=$1 round=$2 name key lg_phase opts=() jfr=()
