@@ -85,3 +85,20 @@ stop_spindle() {
     wait "$SPINDLE_PID" 2>/dev/null || true
     SPINDLE_PID=""
 }
+
+# Builds target/spindle.jar when $1 is 1 or the jar is missing (else warns, as $2, when sources are newer), and
+# bench/loadgen/target/loadgen.jar when missing or older than its sources. Run from the repository root.
+build_jars() {
+    local build=$1 me=$2
+    if [ "$build" = 1 ] || [ ! -f target/spindle.jar ]; then
+        echo "== building Spindle (mvn -B -q package -DskipTests)" >&2
+        mvn -B -q package -DskipTests </dev/null >&2 || die "the Spindle build failed"
+    elif [ -n "$(find src pom.xml -newer target/spindle.jar -type f 2>/dev/null | head -n 1)" ]; then
+        echo "$me: WARNING: sources are newer than target/spindle.jar; add --build to measure them" >&2
+    fi
+    local loadgen=bench/loadgen/target/loadgen.jar
+    if [ ! -f "$loadgen" ] || [ -n "$(find bench/loadgen/src bench/loadgen/pom.xml -newer "$loadgen" -type f | head -n 1)" ]; then
+        echo "== building the load generator (bench/loadgen)" >&2
+        (cd bench/loadgen && mvn -B -q package </dev/null >&2) || die "the bench/loadgen build failed"
+    fi
+}

@@ -113,17 +113,8 @@ done
 pg_isready -q -h "$PGHOST" -p "$PGPORT" 2>/dev/null || die "no PostgreSQL answers on $PGHOST:$PGPORT"
 
 # --- builds ----------------------------------------------------------------------------------------
-if [ "$BUILD" = 1 ] || [ ! -f target/spindle.jar ]; then
-    say "building Spindle (mvn -B -q package -DskipTests)"
-    mvn -B -q package -DskipTests </dev/null >&2 || die "the Spindle build failed"
-elif [ -n "$(find src pom.xml -newer target/spindle.jar -type f 2>/dev/null | head -n 1)" ]; then
-    echo "run.sh: WARNING: sources are newer than target/spindle.jar; add --build to measure them" >&2
-fi
+build_jars "$BUILD" run.sh
 LOADGEN=bench/loadgen/target/loadgen.jar
-if [ ! -f "$LOADGEN" ] || [ -n "$(find bench/loadgen/src bench/loadgen/pom.xml -newer "$LOADGEN" -type f | head -n 1)" ]; then
-    say "building the load generator (bench/loadgen)"
-    (cd bench/loadgen && mvn -B -q package </dev/null >&2) || die "the bench/loadgen build failed"
-fi
 
 # --- scratch and results ---------------------------------------------------------------------------
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)

@@ -19,6 +19,8 @@ import java.util.Map;
  *                                          Spindle and the peer); its URL goes to FILE
  *   report  --dir RESULTS_DIR              print the table from the .kv files of one run
  *   jfr     --file X.jfr --kv X.kv [--top N]  hot methods of a Spindle recording, per phase
+ *   cost    --kv X.kv --phase P [--jfr X.jfr] [--waldump BIN --pgwal DIR --db-oid OID --relmap FILE]
+ *                                          one phase's cost per task: CPU by thread and step, round trips, WAL
  * </pre>
  * Results are written as {@code key=value} lines.
  */
@@ -36,6 +38,7 @@ public final class Main {
             case "profile" -> profile(opts);
             case "sink" -> sink(opts);
             case "report" -> Report.print(Path.of(require(opts, "dir")));
+            case "cost" -> Cost.print(opts);
             case "jfr" -> JfrHot.print(Path.of(require(opts, "file")), Path.of(require(opts, "kv")),
                                        Integer.parseInt(opts.getOrDefault("top", "15")));
             default -> usage();

@@ -464,6 +464,8 @@ final class Phases {
         kv.put("enqueue.errors", r.errors().summary());
         kv.put("profile.enqueue", r.profile());
         kv.put("window.enqueue", profiler.lastWindow);
+        kv.putAll(profiler.lastRaw);
+        kv.put("cost.enqueue.tasks", Long.toString(r.okInWindow()));
         kv.put("noise.enqueue", String.format("%.0f", profiler.lastOtherCpu));
         return kv;
     }
@@ -496,6 +498,8 @@ final class Phases {
         kv.put("batch.errors", r.errors().summary());
         kv.put("profile.batch", r.profile());
         kv.put("window.batch", profiler.lastWindow);
+        kv.putAll(profiler.lastRaw);
+        kv.put("cost.batch.tasks", Long.toString(r.okInWindow() * size));
         kv.put("noise.batch", String.format("%.0f", profiler.lastOtherCpu));
         return kv;
     }
@@ -686,6 +690,9 @@ final class Phases {
         }
         kv.put("profile." + key, profile);
         kv.put("window." + key, profiler.lastWindow);
+        kv.putAll(profiler.lastRaw);
+        kv.put("cost." + key + ".tasks", Long.toString(done < 0 ? s[2] + s[3] : total));
+        kv.put("cost." + key + ".stats_polls", Long.toString(polls));
         kv.put("noise." + key, String.format("%.0f", profiler.lastOtherCpu));
         return kv;
     }
@@ -834,6 +841,7 @@ final class Phases {
         kv.put("steady.errors", errors.summary());
         kv.put("profile.steady", profile);
         kv.put("window.steady", profiler.lastWindow);
+        kv.putAll(profiler.lastRaw);
         kv.put("noise.steady", String.format("%.0f", profiler.lastOtherCpu));
         return kv;
     }
