@@ -113,8 +113,12 @@ class ConnectionFloodIT {
                         + ", per-client " + Exposition.sum(metrics, "spindle_connections_refused_total", "reason", "per-client")
                         + "; reaped: header-timeout "
                         + Exposition.sum(metrics, "spindle_connections_reaped_total", "reason", "header-timeout"));
-                assertThat(Exposition.sum(metrics, "spindle_connections_refused_total", "reason", "per-client"))
-                        .isGreaterThanOrEqualTo(FLOOD - 256);
+                // each connection of the one-address flood was refused or cut; on a slow machine the flood outlasts
+                // the header timeout, so cut connections free slots and later ones are admitted rather than refused
+                double perClient = Exposition.sum(metrics, "spindle_connections_refused_total", "reason", "per-client");
+                assertThat(perClient).isPositive();
+                assertThat(perClient + Exposition.sum(metrics, "spindle_connections_reaped_total", "reason", "header-timeout"))
+                        .isGreaterThanOrEqualTo(FLOOD);
                 assertThat(Exposition.sum(metrics, "spindle_connections_refused_total", "reason", "limit")).isPositive();
                 assertThat(Exposition.sum(metrics, "spindle_connections_reaped_total", "reason", "header-timeout"))
                         .isGreaterThanOrEqualTo(256);
