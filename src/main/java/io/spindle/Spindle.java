@@ -38,6 +38,7 @@ import io.spindle.dispatch.TaskMetrics;
 import io.spindle.dispatch.TaskTransitions;
 import io.spindle.dispatch.Wakeup;
 import io.spindle.dispatch.WorkerExecutor;
+import io.spindle.handler.DeliverySigner;
 import io.spindle.handler.Handlers;
 import io.spindle.handler.HttpTaskHandler;
 import io.spindle.handler.LogTaskHandler;
@@ -122,7 +123,8 @@ public final class Spindle {
         CompletionWriter completions = lifecycle.register("completion-writer", stepTimeout, new CompletionWriter(
                 dispatchStore, dispatch.maxConcurrent() * dispatch.completionsPerWorker(), transitions));
         HttpTaskHandler http = lifecycle.register("http-client", stepTimeout,
-                                                  new HttpTaskHandler(dispatch.backendCooldown(), Clock.systemUTC()));
+                new HttpTaskHandler(dispatch.backendCooldown(), Clock.systemUTC(),
+                                    new DeliverySigner(settings.delivery().signingSecrets(), Clock.systemUTC())));
         Handlers handlers = new Handlers(http, new LogTaskHandler(), new TopicTaskHandler(bus));
         QueueRateLimiters limiters = new QueueRateLimiters();
         RetryDecision retry = new RetryDecision(new Backoff(RandomGenerator.getDefault()));

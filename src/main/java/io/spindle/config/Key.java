@@ -21,6 +21,8 @@ public record Key<T>(String name, Type type, T defaultValue, T min, T max, Strin
         TEXT,
         /** Text taken as written, empty allowed (a password). */
         SECRET,
+        /** Comma-separated {@code whsec_<base64>} signing secrets (or a YAML list); empty means none. */
+        SIGNING_SECRETS,
         /** An optional {@code jdbc:postgresql:} URL; blank means unset. */
         JDBC_URL,
         BOOLEAN,
@@ -37,6 +39,10 @@ public record Key<T>(String name, Type type, T defaultValue, T min, T max, Strin
 
     static Key<String> secret(String name, String doc) {
         return new Key<>(name, Type.SECRET, "", null, null, doc, Optional.empty());
+    }
+
+    static Key<String> signingSecrets(String name, String doc) {
+        return new Key<>(name, Type.SIGNING_SECRETS, "", null, null, doc, Optional.empty());
     }
 
     static Key<Optional<String>> jdbcUrl(String name, String doc) {

@@ -1,7 +1,9 @@
 package io.spindle.config;
 
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -15,41 +17,46 @@ import java.util.stream.Stream;
  */
 public record Settings(Server server, Connections connections, Db db, Shutdown shutdown, Health health,
                        Dispatch dispatch, Enqueue enqueue, Security security, ClientLimits clientLimits, Bus bus,
-                       Listener listener, Observe observe) {
+                       Listener listener, Observe observe, Delivery delivery) {
 
     /** Every key of every part, in the order the documentation lists them. */
     public static final List<Key<?>> KEYS = Stream.of(
             Server.KEYS, Connections.KEYS, Db.KEYS, Pool.KEYS, Embedded.KEYS, Listener.KEYS, Shutdown.KEYS, Health.KEYS, Observe.KEYS,
-            Dispatch.KEYS, Enqueue.KEYS, Bus.KEYS, Security.KEYS, ClientLimits.KEYS).flatMap(List::stream).toList();
+            Dispatch.KEYS, Delivery.KEYS, Enqueue.KEYS, Bus.KEYS, Security.KEYS, ClientLimits.KEYS).flatMap(List::stream).toList();
 
     public Settings withConnections(Connections connections) {
         return new Settings(server, connections, db, shutdown, health, dispatch, enqueue, security, clientLimits, bus, listener,
-                            observe);
+                            observe, delivery);
     }
 
     public Settings withDb(Db db) {
         return new Settings(server, connections, db, shutdown, health, dispatch, enqueue, security, clientLimits, bus, listener,
-                            observe);
+                            observe, delivery);
     }
 
     public Settings withDispatch(Dispatch dispatch) {
         return new Settings(server, connections, db, shutdown, health, dispatch, enqueue, security, clientLimits, bus, listener,
-                            observe);
+                            observe, delivery);
     }
 
     public Settings withSecurity(Security security) {
         return new Settings(server, connections, db, shutdown, health, dispatch, enqueue, security, clientLimits, bus, listener,
-                            observe);
+                            observe, delivery);
     }
 
     public Settings withClientLimits(ClientLimits clientLimits) {
         return new Settings(server, connections, db, shutdown, health, dispatch, enqueue, security, clientLimits, bus, listener,
-                            observe);
+                            observe, delivery);
     }
 
     public Settings withBus(Bus bus) {
         return new Settings(server, connections, db, shutdown, health, dispatch, enqueue, security, clientLimits, bus, listener,
-                            observe);
+                            observe, delivery);
+    }
+
+    public Settings withDelivery(Delivery delivery) {
+        return new Settings(server, connections, db, shutdown, health, dispatch, enqueue, security, clientLimits, bus, listener,
+                            observe, delivery);
     }
 
     /** The HTTP listener. */
@@ -249,6 +256,50 @@ public record Settings(Server server, Connections connections, Db db, Shutdown s
             return new Dispatch(values.get(MAX_CONCURRENT), values.get(MAX_CLAIM), values.get(LEASE_MARGIN),
                                 values.get(POLL_INTERVAL), values.get(BACKEND_COOLDOWN), values.get(SWEEP_INTERVAL),
                                 values.get(COMPLETIONS_PER_WORKER));
+        }
+    }
+
+    /**
+     * The secrets every http delivery is signed with (Standard Webhooks, docs/api.md#verifying-deliveries): one
+     * {@code webhook-signature} entry per secret, so that a backend can move to a new secret while the old one is
+     * still accepted. No secret: deliveries are unsigned.
+     */
+    public record Delivery(List<SigningSecret> signingSecrets) {
+        public static final Key<String> SIGNING_SECRETS = Key.signingSecrets("delivery.signing-secrets",
+                "the secrets every http delivery is signed with, one signature each (Standard Webhooks; several for "
+                + "rotation); empty: deliveries are unsigned");
+        public static final List<Key<?>> KEYS = List.of(SIGNING_SECRETS);
+        public static final Delivery DEFAULTS = new Delivery(List.of());
+
+        public Delivery {
+            signingSecrets = List.copyOf(signingSecrets);
+        }
+    }
+
+    /** One HMAC key of {@code delivery.signing-secrets}: the bytes of its base64 part. Its toString tells nothing. */
+    public record SigningSecret(byte[] key) {
+        public SigningSecret {
+            key = key.clone();
+        }
+
+        @Override
+        public byte[] key() {
+            return key.clone();
+        }
+
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof SigningSecret that && MessageDigest.isEqual(key, that.key);
+        }
+
+        @Override
+        public int hashCode() {
+            return Arrays.hashCode(key);
+        }
+
+        @Override
+        public String toString() {
+            return "SigningSecret[" + key.length + " bytes]";
         }
     }
 

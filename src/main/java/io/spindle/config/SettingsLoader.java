@@ -8,6 +8,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -29,6 +30,10 @@ public final class SettingsLoader {
     private static final Pattern KEY_NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
     private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-fA-F]{64}");
     private static final Pattern VISIBLE_ASCII = Pattern.compile("[\\x21-\\x7E]{16,512}");
+    private static final String SIGNING_SECRET_PREFIX = "whsec_";
+    // the bounds the Standard Webhooks specification gives for a secret
+    private static final int MIN_SIGNING_KEY_BYTES = 24;
+    private static final int MAX_SIGNING_KEY_BYTES = 64;
     private static final Set<String> ROLES = Set.of("admin", "producer", "subscriber");
 
     private final Config config;
@@ -75,7 +80,57 @@ public final class SettingsLoader {
         return new Settings(server, Settings.Connections.from(values), db, Settings.Shutdown.from(values),
                             Settings.Health.from(values), Settings.Dispatch.from(values), Settings.Enqueue.from(values), security(server),
                             clientLimits(values), Settings.Bus.from(values), Settings.Listener.from(values),
-                            Settings.Observe.from(values));
+                            Settings.Observe.from(values), delivery());
+    }
+
+    /**
+     * {@code delivery.signing-secrets}: a comma-separated value (as an environment variable gives it) or a YAML list
+     * of {@code whsec_<base64>} secrets. The messages name a secret by its place in the list, never by its value.
+     */
+    private Settings.Delivery delivery() {
+        String key = Settings.Delivery.SIGNING_SECRETS.name();
+        Config node = config.get(key);
+        List<String> entries;
+        if (!node.exists()) {
+            entries = List.of();
+        } else if (node.isLeaf()) {
+            String value = node.asString().orElse("");
+            entries = value.isBlank() ? List.of() : List.of(value.split(",", -1));
+        } else {
+            entries = node.asList(String.class).orElse(List.of());
+        }
+        List<Settings.SigningSecret> secrets = new ArrayList<>();
+        for (int i = 0; i < entries.size(); i++) {
+            String which = "secret " + (i + 1) + " of " + entries.size();
+            Settings.SigningSecret secret = signingSecret(key, which, entries.get(i).strip());
+            int same = secrets.indexOf(secret);
+            if (same >= 0) {
+                throw new InvalidSettingException(key, which + " is the same as secret " + (same + 1));
+            }
+            secrets.add(secret);
+        }
+        return new Settings.Delivery(secrets);
+    }
+
+    private static Settings.SigningSecret signingSecret(String key, String which, String entry) {
+        if (entry.isEmpty()) {
+            throw new InvalidSettingException(key, which + " is empty (a doubled or trailing comma?)");
+        }
+        if (!entry.startsWith(SIGNING_SECRET_PREFIX)) {
+            throw new InvalidSettingException(key, which + " must start with " + SIGNING_SECRET_PREFIX
+                    + " followed by the key in base64");
+        }
+        byte[] bytes;
+        try {
+            bytes = Base64.getDecoder().decode(entry.substring(SIGNING_SECRET_PREFIX.length()));
+        } catch (IllegalArgumentException e) {
+            throw new InvalidSettingException(key, which + " is not base64 after " + SIGNING_SECRET_PREFIX);
+        }
+        if (bytes.length < MIN_SIGNING_KEY_BYTES || bytes.length > MAX_SIGNING_KEY_BYTES) {
+            throw new InvalidSettingException(key, which + " must decode to " + MIN_SIGNING_KEY_BYTES + " to "
+                    + MAX_SIGNING_KEY_BYTES + " bytes, got " + bytes.length);
+        }
+        return new Settings.SigningSecret(bytes);
     }
 
     /**
@@ -211,7 +266,7 @@ public final class SettingsLoader {
         String name = raw.map(Raw::key).orElse(key.name());
         Object value = switch (key.type()) {
             case TEXT -> text(name, raw.map(Raw::value).orElse((String) key.defaultValue()));
-            case SECRET -> raw.map(Raw::value).orElse((String) key.defaultValue());
+            case SECRET, SIGNING_SECRETS -> raw.map(Raw::value).orElse((String) key.defaultValue());
             case JDBC_URL -> jdbcUrl(name, raw.map(Raw::value));
             case BOOLEAN -> raw.map(r -> bool(name, r.value())).orElse((Boolean) key.defaultValue());
             case INTEGER -> (int) number(name, raw, (Integer) key.defaultValue(), (Integer) key.min(), (Integer) key.max());

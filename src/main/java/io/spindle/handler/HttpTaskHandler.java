@@ -18,6 +18,7 @@ import java.util.function.LongSupplier;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
+import io.helidon.webclient.api.HttpClientRequest;
 import io.helidon.webclient.api.HttpClientResponse;
 import io.helidon.webclient.api.RuntimeUnknownHostException;
 import io.spindle.task.HandlerSpec;
@@ -44,6 +45,7 @@ public final class HttpTaskHandler implements TaskHandler, AutoCloseable {
     private final QueueBalancers balancers;
     private final Clock clock;
     private final LongSupplier nanoTime;
+    private final DeliverySigner signer;
 
     /** Backends cool down for {@link Balancer#DEFAULT_COOL_DOWN}; time is the system's. */
     public HttpTaskHandler() {
@@ -55,7 +57,13 @@ public final class HttpTaskHandler implements TaskHandler, AutoCloseable {
      * @param clock    the wall clock, against which an HTTP-date in {@code Retry-After} is read
      */
     public HttpTaskHandler(Duration coolDown, Clock clock) {
+        this(coolDown, clock, DeliverySigner.UNSIGNED);
+    }
+
+    /** @param signer adds the Standard Webhooks signature headers to each delivery (or none) */
+    public HttpTaskHandler(Duration coolDown, Clock clock, DeliverySigner signer) {
         this.clock = clock;
+        this.signer = signer;
         this.nanoTime = System::nanoTime;
         this.balancers = new QueueBalancers(coolDown, nanoTime);
     }
@@ -91,7 +99,8 @@ public final class HttpTaskHandler implements TaskHandler, AutoCloseable {
     private Outcome deliver(HandlerSpec.Http spec, String queue, Task task, URI endpoint, Balancer balancer, long start)
             throws InterruptedException {
         String id = Long.toString(task.id());
-        try (HttpClientResponse response = clients.forTimeout(spec.timeout())
+        byte[] payload = task.payload().getBytes(StandardCharsets.UTF_8);
+        HttpClientRequest request = clients.forTimeout(spec.timeout())
                 .post()
                 .uri(endpoint)
                 .readTimeout(spec.timeout())
@@ -99,8 +108,9 @@ public final class HttpTaskHandler implements TaskHandler, AutoCloseable {
                 .header(TASK_ID, id)
                 .header(QUEUE, queue)
                 .header(ATTEMPT, Integer.toString(task.attempts()))
-                .header(IDEMPOTENCY_KEY, id)
-                .submit(task.payload().getBytes(StandardCharsets.UTF_8))) {
+                .header(IDEMPOTENCY_KEY, id);
+        signer.headers(task.id(), task.attempts(), payload).forEach(request::header);
+        try (HttpClientResponse response = request.submit(payload)) {
             int status = response.status().code();
             byte[] body = readBody(response);
             if (status >= 200 && status < 300) {

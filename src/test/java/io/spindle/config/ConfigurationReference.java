@@ -80,7 +80,7 @@ final class ConfigurationReference {
     private static String markdownDefault(Key<?> key) {
         return switch (key.type()) {
             case JDBC_URL -> "unset";
-            case SECRET -> "empty";
+            case SECRET, SIGNING_SECRETS -> "empty";
             case BYTES -> "`" + key.defaultValue() + "`" + bytesInWords((Long) key.defaultValue()).map(w -> " (" + w + ")").orElse("");
             default -> "`" + key.defaultValue() + "`";
         };
@@ -97,6 +97,7 @@ final class ConfigurationReference {
         return switch (key.type()) {
             case TEXT -> "not blank";
             case SECRET -> "any text";
+            case SIGNING_SECRETS -> "whsec_ and 24 to 64 bytes in base64, comma-separated";
             case JDBC_URL -> "a jdbc:postgresql: URL, or unset";
             case BOOLEAN -> "true or false";
             case INTEGER, BYTES, DURATION -> key.min() + " to " + key.max();
@@ -105,7 +106,7 @@ final class ConfigurationReference {
 
     private static String yamlValue(Key<?> key) {
         return switch (key.type()) {
-            case JDBC_URL, SECRET -> "\"\"";
+            case JDBC_URL, SECRET, SIGNING_SECRETS -> "\"\"";
             case DURATION -> ((Duration) key.defaultValue()).toString();
             default -> key.defaultValue().toString();
         };

@@ -6,7 +6,9 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -32,7 +34,8 @@ class SettingsLoaderTest {
             new Settings.Shutdown(Duration.ofSeconds(30), Duration.ofSeconds(5)),
             new Settings.Health(Duration.ofSeconds(1)),
             Settings.Dispatch.DEFAULTS, Settings.Enqueue.DEFAULTS, Settings.Security.DEFAULTS,
-            Settings.ClientLimits.DEFAULTS, Settings.Bus.DEFAULTS, Settings.Listener.DEFAULTS, Settings.Observe.DEFAULTS);
+            Settings.ClientLimits.DEFAULTS, Settings.Bus.DEFAULTS, Settings.Listener.DEFAULTS, Settings.Observe.DEFAULTS,
+            Settings.Delivery.DEFAULTS);
 
     @Test
     void withNoConfigurationTheDocumentedDefaultsApply() {
@@ -105,6 +108,7 @@ class SettingsLoaderTest {
         values.put("server.connections.header-timeout", "PT3S");
         values.put("server.connections.min-body-rate", "4096");
         values.put("server.connections.idle-timeout", "PT15S");
+        values.put("delivery.signing-secrets", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
         assertThat(values.keySet()).as("every key of the tables")
                 .containsExactlyInAnyOrderElementsOf(Settings.KEYS.stream().map(Key::name).toList());
 
@@ -126,7 +130,9 @@ class SettingsLoaderTest {
                 new Settings.ClientLimits(false, 1000, Duration.ofSeconds(10), 500, Duration.ofMinutes(1), 2),
                 new Settings.Bus(16, 65536, 0, 0, 5, 6, Duration.ofSeconds(1), Duration.ofMinutes(1), Duration.ZERO),
                 new Settings.Listener(Duration.ofSeconds(2)),
-                new Settings.Observe(Duration.ofSeconds(10))));
+                new Settings.Observe(Duration.ofSeconds(10)),
+                new Settings.Delivery(List.of(new Settings.SigningSecret(
+                        Base64.getDecoder().decode("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"))))));
     }
 
     @Test
