@@ -75,7 +75,7 @@ public final class SettingsLoader {
         return new Settings(server, db, Settings.Shutdown.from(values), Settings.Health.from(values),
                             Settings.Dispatch.from(values), Settings.Enqueue.from(values), security(server),
                             clientLimits(values), Settings.Bus.from(values), Settings.Listener.from(values),
-                            Settings.Observe.from(values));
+                            Settings.Observe.from(values), Settings.Maintenance.from(values));
     }
 
     /**

@@ -31,7 +31,8 @@ class SettingsLoaderTest {
             new Settings.Shutdown(Duration.ofSeconds(30), Duration.ofSeconds(5)),
             new Settings.Health(Duration.ofSeconds(1)),
             Settings.Dispatch.DEFAULTS, Settings.Enqueue.DEFAULTS, Settings.Security.DEFAULTS,
-            Settings.ClientLimits.DEFAULTS, Settings.Bus.DEFAULTS, Settings.Listener.DEFAULTS, Settings.Observe.DEFAULTS);
+            Settings.ClientLimits.DEFAULTS, Settings.Bus.DEFAULTS, Settings.Listener.DEFAULTS, Settings.Observe.DEFAULTS,
+                Settings.Maintenance.DEFAULTS);
 
     @Test
     void withNoConfigurationTheDocumentedDefaultsApply() {
@@ -99,6 +100,10 @@ class SettingsLoaderTest {
         values.put("ratelimit.clients.max-clients", "500");
         values.put("ratelimit.clients.idle-timeout", "PT1M");
         values.put("ratelimit.clients.max-streams", "2");
+        values.put("maintenance.interval", "PT2M");
+        values.put("maintenance.vacuum-enabled", "false");
+        values.put("maintenance.vacuum-dead-tuples", "500");
+        values.put("maintenance.vacuum-dead-percent", "25");
         assertThat(values.keySet()).as("every key of the tables")
                 .containsExactlyInAnyOrderElementsOf(Settings.KEYS.stream().map(Key::name).toList());
 
@@ -119,7 +124,8 @@ class SettingsLoaderTest {
                 new Settings.ClientLimits(false, 1000, Duration.ofSeconds(10), 500, Duration.ofMinutes(1), 2),
                 new Settings.Bus(16, 65536, 0, 0, 5, 6, Duration.ofSeconds(1), Duration.ofMinutes(1), Duration.ZERO),
                 new Settings.Listener(Duration.ofSeconds(2)),
-                new Settings.Observe(Duration.ofSeconds(10))));
+                new Settings.Observe(Duration.ofSeconds(10)),
+                new Settings.Maintenance(Duration.ofMinutes(2), false, 500, 25)));
     }
 
     @Test

@@ -109,7 +109,8 @@ class EmbeddedDatabaseTest {
                 new Settings.Shutdown(Duration.ofSeconds(2), Settings.Shutdown.STEP_TIMEOUT.defaultValue()),
                 new Settings.Health(Duration.ofSeconds(1)),
                 Settings.Dispatch.DEFAULTS, Settings.Enqueue.DEFAULTS, Settings.Security.DEFAULTS,
-                Settings.ClientLimits.DEFAULTS, Settings.Bus.DEFAULTS, Settings.Listener.DEFAULTS, Settings.Observe.DEFAULTS);
+                Settings.ClientLimits.DEFAULTS, Settings.Bus.DEFAULTS, Settings.Listener.DEFAULTS, Settings.Observe.DEFAULTS,
+                Settings.Maintenance.DEFAULTS);
     }
 
     private static Handler capture(List<String> lines) {

@@ -59,7 +59,8 @@ public final class TestServer implements AutoCloseable {
                 new Settings.Shutdown(Duration.ofSeconds(2), Settings.Shutdown.STEP_TIMEOUT.defaultValue()),
                 new Settings.Health(Duration.ofSeconds(1)),
                 Settings.Dispatch.DEFAULTS, Settings.Enqueue.DEFAULTS, Settings.Security.DEFAULTS,
-                Settings.ClientLimits.DEFAULTS, Settings.Bus.DEFAULTS, Settings.Listener.DEFAULTS, Settings.Observe.DEFAULTS);
+                Settings.ClientLimits.DEFAULTS, Settings.Bus.DEFAULTS, Settings.Listener.DEFAULTS, Settings.Observe.DEFAULTS,
+                Settings.Maintenance.DEFAULTS);
     }
 
     public TestDatabase.Fresh database() {
