@@ -38,7 +38,7 @@ public final class TableMaintenance implements Runnable {
             dead.put(table, rows);
             Gauge.builder("spindle.table.dead.tuples", rows, AtomicLong::get)
                     .description("Dead rows of Spindle's tables, as the last maintenance pass read them")
-                    .tag("table", table).baseUnit("rows").register(registry);
+                    .tag("table", table).register(registry);
         }
         Gauge.builder("spindle.db.autovacuum", autovacuum, AtomicLong::get)
                 .description("1 when the server's autovacuum runs, 0 when it is off (Spindle then relies on its own vacuum)")
