@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Stats latency with history: GET /v1/queues/{name} p50/p99, one request at a time on one keep-alive
+# connection, with HISTORY (1,000,000) finished tasks retained in the queue (filled with SQL), against a fresh
+# `java -jar JAR` on a fresh database. Run it for two jars in one sitting to compare (e.g. main's and a branch's).
+#
+# Usage: bash bench/stats.sh [JAR]      (default target/spindle.jar; its libs/ beside it)
+# Environment: HISTORY (1000000), REQUESTS (2000), HEAP (1g), PGHOST (127.0.0.1), PGPORT (5432), PGUSER (postgres),
+#   PGPASSWORD. The driver is bench/stats/StatsLatency.java (JDK source launcher).
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+ROOT=$(pwd)
+JAR=$(readlink -f "${1:-target/spindle.jar}")
+HISTORY=${HISTORY:-1000000}
+REQUESTS=${REQUESTS:-2000}
+HEAP=${HEAP:-1g}
+PGHOST=${PGHOST:-127.0.0.1}
+PGPORT=${PGPORT:-5432}
+PGUSER=${PGUSER:-postgres}
+export PGHOST PGPORT PGUSER
+
+die() { echo "stats.sh: $*" >&2; exit 1; }
+source "$ROOT/bench/lib.sh"
+use_newest_jdk
+[ -f "$JAR" ] || die "$JAR is missing; run: mvn -B package -DskipTests"
+DB=spindle_bench_stats_$$
+PID=""
+cleanup() {
+    if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then
+        kill -TERM "$PID" 2>/dev/null || true
+        wait "$PID" 2>/dev/null || true
+    fi
+    psql -q -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE $DB" >/dev/null || die "cannot create database $DB"
+PORT=$(free_port)
+LOG=$(mktemp)
+env DB_URL="jdbc:postgresql://$PGHOST:$PGPORT/$DB" DB_USERNAME="$PGUSER" DB_PASSWORD="${PGPASSWORD:-}" SERVER_PORT="$PORT" \
+    java -Xmx"$HEAP" -jar "$JAR" >"$LOG" 2>&1 </dev/null &
+PID=$!
+for _ in $(seq 1 600); do
+    [ "$(curl -s -o /dev/null -m 2 -w '%{http_code}' "http://127.0.0.1:$PORT/observe/health/ready" || true)" = 200 ] && break
+    kill -0 "$PID" 2>/dev/null || { cat "$LOG" >&2; die "Spindle exited before it was ready"; }
+    sleep 0.1
+done
+curl -sf -o /dev/null -X PUT -H 'Content-Type: application/json' "http://127.0.0.1:$PORT/v1/queues/history" \
+    -d '{"handler": {"type": "log"}, "paused": true}' || die "cannot create the queue"
+echo "filling $HISTORY finished tasks into queue 'history' (jar $JAR)" >&2
+psql -X -q -v ON_ERROR_STOP=1 -d "$DB" <<SQL
+INSERT INTO tasks (queue, state, payload, run_at, attempts, max_attempts, finished_at, result)
+SELECT 'history', CASE WHEN g % 10 = 0 THEN 'failed' ELSE 'succeeded' END, '{"n": 1}', now() - interval '1 hour', 1, 5,
+       now() - interval '1 millisecond' * g, '{"ok": true}'
+FROM generate_series(1, $HISTORY) g;
+INSERT INTO tasks (queue, payload, max_attempts) SELECT 'history', '{}', 5 FROM generate_series(1, 10);
+DO \$\$ BEGIN IF to_regproc('spindle_recount_queues') IS NOT NULL THEN PERFORM spindle_recount_queues(); END IF; END \$\$;
+VACUUM ANALYZE tasks;
+SQL
+java "$ROOT/bench/stats/StatsLatency.java" "http://127.0.0.1:$PORT" history "$REQUESTS"
