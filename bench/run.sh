@@ -113,17 +113,8 @@ done
 pg_isready -q -h "$PGHOST" -p "$PGPORT" 2>/dev/null || die "no PostgreSQL answers on $PGHOST:$PGPORT"
 
 # --- builds ----------------------------------------------------------------------------------------
-if [ "$BUILD" = 1 ] || [ ! -f target/spindle.jar ]; then
-    say "building Spindle (mvn -B -q package -DskipTests)"
-    mvn -B -q package -DskipTests </dev/null >&2 || die "the Spindle build failed"
-elif [ -n "$(find src pom.xml -newer target/spindle.jar -type f 2>/dev/null | head -n 1)" ]; then
-    echo "run.sh: WARNING: sources are newer than target/spindle.jar; add --build to measure them" >&2
-fi
+build_jars "$BUILD" run.sh
 LOADGEN=bench/loadgen/target/loadgen.jar
-if [ ! -f "$LOADGEN" ] || [ -n "$(find bench/loadgen/src bench/loadgen/pom.xml -newer "$LOADGEN" -type f | head -n 1)" ]; then
-    say "building the load generator (bench/loadgen)"
-    (cd bench/loadgen && mvn -B -q package </dev/null >&2) || die "the bench/loadgen build failed"
-fi
 
 # --- scratch and results ---------------------------------------------------------------------------
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
@@ -136,14 +127,10 @@ LOADGEN=$APP/loadgen.jar
 DB=spindle_bench_$$           # Spindle's database, created afresh for each launch
 PGB_DB=spindle_bench_pg_$$     # pgbench's scratch database
 SPINDLE_PID=""
-PROFILE_PID=""
 cleanup() {
     if [ -n "$SPINDLE_PID" ] && kill -0 "$SPINDLE_PID" 2>/dev/null; then
         kill -TERM "$SPINDLE_PID" 2>/dev/null || true
         wait "$SPINDLE_PID" 2>/dev/null || true
-    fi
-    if [ -n "$PROFILE_PID" ] && kill -0 "$PROFILE_PID" 2>/dev/null; then
-        kill "$PROFILE_PID" 2>/dev/null || true
     fi
     if [ "$KEEP_DB" = 0 ]; then
         psql -q -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
@@ -175,91 +162,19 @@ PG_SETTINGS=$(psql -X -At -d postgres -c "SELECT string_agg(name || '=' || setti
 say "results go to $RUN"
 
 # --- (e) PostgreSQL's own limits -------------------------------------------------------------------
-PGB=$RUN/pgbench.kv
-: > "$PGB"
-run_pgbench() { # name clients script
-    local name=$1 clients=$2 script=$3 out=$RUN/pgbench-$1.txt
-    loadgen profile --db "$PGB_DB" --seconds "$PG_SECONDS" --delay 1 --label "pgbench.$name" \
-        --clk-tck "$(getconf CLK_TCK)" --psql "$PSQL_BIN" --out "$PGB" 2>>"$RUN/loadgen-profile.log" &
-    PROFILE_PID=$!
-    sleep 1
-    pgbench -n -c "$clients" -j 2 -T "$PG_SECONDS" -f "$script" "$PGB_DB" > "$out" 2>&1 \
-        || { cat "$out" >&2; die "pgbench $name failed"; }
-    wait "$PROFILE_PID" || true
-    PROFILE_PID=""
-    TPS=$(awk '/^tps = / {print $3; exit}' "$out")
-    TXS=$(awk -F': ' '/number of transactions actually processed/ {print $2; exit}' "$out" | cut -d/ -f1)
-    LAT=$(awk '/^latency average = / {print $4; exit}' "$out")
-    FAILED=$(awk -F': ' '/number of failed transactions/ {print $2; exit}' "$out" | cut -d' ' -f1)
-    [ -n "$TPS" ] || { cat "$out" >&2; die "no tps in the pgbench $name output"; }
-    kv "pg.$name.clients" "$clients" "$PGB"
-    kv "pg.$name.tps" "$TPS" "$PGB"
-    kv "pg.$name.latency_ms" "$LAT" "$PGB"
-    kv "pg.$name.failed_transactions" "${FAILED:-0}" "$PGB"
-    echo "   pgbench $name: $clients clients, $TPS TPS, latency $LAT ms, ${FAILED:-0} failed" >&2
-}
-say "(e) PostgreSQL limits with pgbench on $PGB_DB (Spindle's schema), ${PG_SECONDS} s each"
-fresh_db "$PGB_DB"
-for migration in $(ls src/main/resources/db/migration/V*__*.sql | sort -V); do
-    psql_q -d "$PGB_DB" -f "$migration" >/dev/null
-done
-psql_q -d "$PGB_DB" -c "INSERT INTO queues (name, handler, max_concurrent, max_attempts, min_backoff_ms, max_backoff_ms, retention_ms)
-                       VALUES ('bench', '{\"type\": \"log\"}', 10, 5, 1000, 300000, 604800000)" >/dev/null
-psql_q -d "$PGB_DB" -c "VACUUM ANALYZE" >/dev/null
-psql_q -d "$PGB_DB" -c "CHECKPOINT" >/dev/null
-run_pgbench insert1 32 bench/pgbench/insert1.sql
-psql_q -d "$PGB_DB" -c "TRUNCATE tasks" -c "CHECKPOINT" >/dev/null
-run_pgbench insert100 8 bench/pgbench/insert100.sql
-kv pg.insert100.rows_per_s "$(awk -v t="$TPS" 'BEGIN { printf "%.0f", t * 100 }')" "$PGB"
-psql_q -d "$PGB_DB" -c "TRUNCATE tasks" >/dev/null
-echo "   pre-filling $PREFILL pending tasks for the claim test" >&2
-psql_q -d "$PGB_DB" -c "INSERT INTO tasks (queue, payload, max_attempts) SELECT 'bench', '{\"n\": 1}', 5 FROM generate_series(1, $PREFILL)" \
-    -c "VACUUM ANALYZE tasks" -c "CHECKPOINT" >/dev/null
-run_pgbench claim 8 bench/pgbench/claim_complete.sql
-read -r SUCCEEDED PENDING < <(psql -X -At -F' ' -d "$PGB_DB" -c "SELECT count(*) FILTER (WHERE state = 'succeeded'), count(*) FILTER (WHERE state = 'pending') FROM tasks")
-kv pg.claim.prefilled "$PREFILL" "$PGB"
-kv pg.claim.succeeded "$SUCCEEDED" "$PGB"
-kv pg.claim.pending_left "$PENDING" "$PGB"
-# tasks/s over pgbench's own measured time (transactions / tps)
-kv pg.claim.tasks_per_s "$(awk -v s="$SUCCEEDED" -v n="$TXS" -v t="$TPS" 'BEGIN { printf "%.0f", s / (n / t) }')" "$PGB"
-echo "   claim+complete: $SUCCEEDED tasks succeeded, $PENDING pending left" >&2
-[ "$PENDING" -gt 0 ] || echo "run.sh: WARNING: the claim test used up all $PREFILL pre-filled tasks; its figure is a lower bound" >&2
-[ "$KEEP_DB" = 1 ] || psql_q -d postgres -c "DROP DATABASE IF EXISTS $PGB_DB WITH (FORCE)" >/dev/null
+keep=()
+[ "$KEEP_DB" = 1 ] && keep=(--keep-db)
+bash bench/pgbench/limits.sh --db "$PGB_DB" --out "$RUN" --seconds "$PG_SECONDS" --prefill "$PREFILL" \
+    --loadgen "$LOADGEN" --psql "$PSQL_BIN" "${keep[@]}" || die "the pgbench reference figures failed"
 
 # --- Spindle ---------------------------------------------------------------------------------------
 start_spindle() { # heap workers log
-    local heap=$1 workers=$2 log=$3 port code started jfr=()
+    local heap=$1 workers=$2 log=$3 jfr=()
     fresh_db "$DB"
-    port=$(free_port)
     [ "$JFR" = 1 ] && jfr=("-XX:StartFlightRecording=filename=${log%.log}.jfr,settings=profile,dumponexit=true")
     # shellcheck disable=SC2086
-    env DB_URL="jdbc:postgresql://$PGHOST:$PGPORT/$DB" DB_USERNAME="$PGUSER" DB_PASSWORD="${PGPASSWORD:-}" \
-        SERVER_PORT="$port" WORKER_MAX_dash_CONCURRENT="$workers" \
-        java -Xmx"$heap" ${SPINDLE_JAVA_OPTS:-} "${jfr[@]}" -jar "$APP/spindle.jar" >"$log" 2>&1 </dev/null &
-    SPINDLE_PID=$!
-    SPINDLE_URL="http://127.0.0.1:$port"
-    started=$SECONDS
-    while true; do
-        code=$(curl -s -o /dev/null -m 2 -w '%{http_code}' "$SPINDLE_URL/observe/health/ready" || true)
-        [ "$code" = 200 ] && break
-        kill -0 "$SPINDLE_PID" 2>/dev/null || { cat "$log" >&2; die "Spindle exited before it was ready"; }
-        [ $((SECONDS - started)) -lt 120 ] || { cat "$log" >&2; die "Spindle was not ready within 120 s"; }
-        sleep 0.1
-    done
-}
-stop_spindle() {
-    local waited=0
-    kill -TERM "$SPINDLE_PID" 2>/dev/null || true
-    while kill -0 "$SPINDLE_PID" 2>/dev/null && [ "$waited" -lt 600 ]; do
-        sleep 0.1
-        waited=$((waited + 1))
-    done
-    if kill -0 "$SPINDLE_PID" 2>/dev/null; then
-        echo "run.sh: WARNING: Spindle did not stop within 60 s of SIGTERM; killing it" >&2
-        kill -KILL "$SPINDLE_PID" 2>/dev/null || true
-    fi
-    wait "$SPINDLE_PID" 2>/dev/null || true
-    SPINDLE_PID=""
+    launch_spindle "$APP/spindle.jar" "$DB" "$log" WORKER_MAX_dash_CONCURRENT="$workers" \
+        -- -Xmx"$heap" ${SPINDLE_JAVA_OPTS:-} "${jfr[@]}"
 }
 
 # Heaps alternate for each worker setting, so the two columns are measured minutes, not a whole pass, apart.

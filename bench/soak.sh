@@ -59,12 +59,9 @@ mkdir -p "$OUT"
 APP=$(mktemp -d)   # a private copy of the jar: a rebuild during the soak cannot change it
 cp target/spindle.jar "$APP/" && cp -r target/libs "$APP/"
 DB=spindle_bench_soak_$$
-PID=""
+SPINDLE_PID=""
 cleanup() {
-    if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then
-        kill -TERM "$PID" 2>/dev/null || true
-        wait "$PID" 2>/dev/null || true
-    fi
+    [ -n "$SPINDLE_PID" ] && stop_spindle
     psql -q -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
     rm -rf "$APP"
 }
@@ -72,26 +69,19 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE $DB" >/dev/null || die "cannot create database $DB"
 
-PORT=$(free_port)
 # one client address opens all the streams and sends every request: lift the per-client limits
-env RATELIMIT_CLIENTS_MAX_dash_STREAMS=1000 RATELIMIT_CLIENTS_PERMITS=100000000 \
-    DB_URL="jdbc:postgresql://$PGHOST:$PGPORT/$DB" DB_USERNAME="$PGUSER" DB_PASSWORD="${PGPASSWORD:-}" \
-    SERVER_PORT="$PORT" java -Xmx"$HEAP" ${SPINDLE_JAVA_OPTS:-} -jar "$APP/spindle.jar" >"$OUT/spindle.log" 2>&1 </dev/null &
-PID=$!
-for _ in $(seq 1 600); do
-    [ "$(curl -s -o /dev/null -m 2 -w '%{http_code}' "http://127.0.0.1:$PORT/observe/health/ready" || true)" = 200 ] && break
-    kill -0 "$PID" 2>/dev/null || { cat "$OUT/spindle.log" >&2; die "Spindle exited before it was ready"; }
-    sleep 0.1
-done
+# shellcheck disable=SC2086
+launch_spindle "$APP/spindle.jar" "$DB" "$OUT/spindle.log" RATELIMIT_CLIENTS_MAX_dash_STREAMS=1000 \
+    RATELIMIT_CLIENTS_PERMITS=100000000 -- -Xmx"$HEAP" ${SPINDLE_JAVA_OPTS:-}
 {
     echo "date: $(date -u '+%Y-%m-%d %H:%M UTC'); git HEAD $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
     echo "machine: $(nproc) CPUs; $(java -version 2>&1 | head -n 1); PostgreSQL $(psql -X -At -d postgres -c 'SHOW server_version'), autovacuum $(psql -X -At -d postgres -c 'SHOW autovacuum')"
     echo "load: $RATE tasks/s for $MINUTES min, Spindle -Xmx$HEAP; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 } | tee "$OUT/run.txt"
 
-java -Xmx1g "$ROOT/bench/soak/Soak.java" "http://127.0.0.1:$PORT" "$PID" "$DB" "$PSQL_BIN" "$OUT" \
+java -Xmx1g "$ROOT/bench/soak/Soak.java" "$SPINDLE_URL" "$SPINDLE_PID" "$DB" "$PSQL_BIN" "$OUT" \
     minutes="$MINUTES" rate="$RATE" | tee -a "$OUT/run.txt"
-curl -s "http://127.0.0.1:$PORT/observe/metrics" | grep -E '^spindle_(maintenance|table_dead|db_autovacuum)' \
+curl -s "$SPINDLE_URL/observe/metrics" | grep -E '^spindle_(maintenance|table_dead|db_autovacuum)' \
     | tee -a "$OUT/run.txt" || true
 echo "warnings in Spindle's log: $(grep -cE ' (WARNING|SEVERE) ' "$OUT/spindle.log" || true)" | tee -a "$OUT/run.txt"
 echo "(samples and log in ${OUT#"$ROOT"/})"

@@ -26,34 +26,22 @@ source "$ROOT/bench/lib.sh"
 use_newest_jdk
 [ -f "$JAR" ] || die "$JAR is missing; run: mvn -B package -DskipTests"
 DB=spindle_bench_stats_$$
-PID=""
+SPINDLE_PID=""
 cleanup() {
-    if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then
-        kill -TERM "$PID" 2>/dev/null || true
-        wait "$PID" 2>/dev/null || true
-    fi
+    [ -n "$SPINDLE_PID" ] && stop_spindle
     psql -q -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE $DB" >/dev/null || die "cannot create database $DB"
-PORT=$(free_port)
-LOG=$(mktemp)
-env DB_URL="jdbc:postgresql://$PGHOST:$PGPORT/$DB" DB_USERNAME="$PGUSER" DB_PASSWORD="${PGPASSWORD:-}" SERVER_PORT="$PORT" \
-    java -Xmx"$HEAP" -jar "$JAR" >"$LOG" 2>&1 </dev/null &
-PID=$!
-for _ in $(seq 1 600); do
-    [ "$(curl -s -o /dev/null -m 2 -w '%{http_code}' "http://127.0.0.1:$PORT/observe/health/ready" || true)" = 200 ] && break
-    kill -0 "$PID" 2>/dev/null || { cat "$LOG" >&2; die "Spindle exited before it was ready"; }
-    sleep 0.1
-done
-curl -sf -o /dev/null -X PUT -H 'Content-Type: application/json' "http://127.0.0.1:$PORT/v1/queues/history" \
+launch_spindle "$JAR" "$DB" "$(mktemp)" -- -Xmx"$HEAP"
+curl -sf -o /dev/null -X PUT -H 'Content-Type: application/json' "$SPINDLE_URL/v1/queues/history" \
     -d '{"handler": {"type": "log"}, "paused": true}' || die "cannot create the queue"
 psql -X -q -v ON_ERROR_STOP=1 -d "$DB" -c "INSERT INTO tasks (queue, payload, max_attempts) SELECT 'history', '{}', 5 FROM generate_series(1, 10)"
 recount() { psql -X -q -v ON_ERROR_STOP=1 -d "$DB" -c "DO \$\$ BEGIN IF to_regproc('spindle_recount_queues') IS NOT NULL THEN PERFORM spindle_recount_queues(); END IF; END \$\$" -c "VACUUM ANALYZE tasks"; }
 recount
 echo "10 pending tasks, no history (jar $JAR):"
-java "$ROOT/bench/stats/StatsLatency.java" "http://127.0.0.1:$PORT" history "$REQUESTS" "$WARMUP"
+java "$ROOT/bench/stats/StatsLatency.java" "$SPINDLE_URL" history "$REQUESTS" "$WARMUP"
 echo "filling $HISTORY finished tasks into queue 'history'" >&2
 psql -X -q -v ON_ERROR_STOP=1 -d "$DB" -c "
 INSERT INTO tasks (queue, state, payload, run_at, attempts, max_attempts, finished_at, result)
@@ -62,4 +50,4 @@ SELECT 'history', CASE WHEN g % 10 = 0 THEN 'failed' ELSE 'succeeded' END, '{\"n
 FROM generate_series(1, $HISTORY) g"
 recount
 echo "10 pending tasks and $HISTORY finished ones:"
-java "$ROOT/bench/stats/StatsLatency.java" "http://127.0.0.1:$PORT" history "$REQUESTS" "$WARMUP"
+java "$ROOT/bench/stats/StatsLatency.java" "$SPINDLE_URL" history "$REQUESTS" "$WARMUP"

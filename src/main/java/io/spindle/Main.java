@@ -33,7 +33,9 @@ public final class Main {
         Lifecycle lifecycle = new Lifecycle();
         lifecycle.installShutdownHook();
         try {
-            Spindle.start(settings, lifecycle);
+            // a listener that stopped accepting for good: exit through the shutdown hook, so that the process is restarted
+            Spindle.start(settings, lifecycle, () -> Thread.ofPlatform().daemon(true).name("spindle-exit")
+                    .start(() -> System.exit(1)));
             long uptime = ManagementFactory.getRuntimeMXBean().getUptime();
             log.info(() -> "Spindle started in " + uptime + " ms");
         } catch (InvalidSettingException e) {

@@ -13,44 +13,49 @@ import java.util.stream.Stream;
  * part's keys share one prefix, and each key ends in its record component's name ({@code maxConcurrent} ↔
  * {@code dispatch.max-concurrent}).
  */
-public record Settings(Server server, Db db, Shutdown shutdown, Health health, Dispatch dispatch, Enqueue enqueue,
-                       Security security, ClientLimits clientLimits, Bus bus, Listener listener, Observe observe,
-                       Maintenance maintenance) {
+public record Settings(Server server, Connections connections, Db db, Shutdown shutdown, Health health,
+                       Dispatch dispatch, Enqueue enqueue, Security security, ClientLimits clientLimits, Bus bus,
+                       Listener listener, Observe observe, Maintenance maintenance) {
 
     /** Every key of every part, in the order the documentation lists them. */
     public static final List<Key<?>> KEYS = Stream.of(
-            Server.KEYS, Db.KEYS, Pool.KEYS, Embedded.KEYS, Listener.KEYS, Shutdown.KEYS, Health.KEYS, Observe.KEYS,
-            Dispatch.KEYS, Maintenance.KEYS, Enqueue.KEYS, Bus.KEYS, Security.KEYS, ClientLimits.KEYS)
+            Server.KEYS, Connections.KEYS, Db.KEYS, Pool.KEYS, Embedded.KEYS, Listener.KEYS, Shutdown.KEYS, Health.KEYS,
+            Observe.KEYS, Dispatch.KEYS, Maintenance.KEYS, Enqueue.KEYS, Bus.KEYS, Security.KEYS, ClientLimits.KEYS)
             .flatMap(List::stream).toList();
 
+    public Settings withConnections(Connections connections) {
+        return new Settings(server, connections, db, shutdown, health, dispatch, enqueue, security, clientLimits, bus,
+                            listener, observe, maintenance);
+    }
+
     public Settings withDb(Db db) {
-        return new Settings(server, db, shutdown, health, dispatch, enqueue, security, clientLimits, bus, listener, observe,
-                            maintenance);
+        return new Settings(server, connections, db, shutdown, health, dispatch, enqueue, security, clientLimits, bus,
+                            listener, observe, maintenance);
     }
 
     public Settings withDispatch(Dispatch dispatch) {
-        return new Settings(server, db, shutdown, health, dispatch, enqueue, security, clientLimits, bus, listener, observe,
-                            maintenance);
+        return new Settings(server, connections, db, shutdown, health, dispatch, enqueue, security, clientLimits, bus,
+                            listener, observe, maintenance);
     }
 
     public Settings withSecurity(Security security) {
-        return new Settings(server, db, shutdown, health, dispatch, enqueue, security, clientLimits, bus, listener, observe,
-                            maintenance);
+        return new Settings(server, connections, db, shutdown, health, dispatch, enqueue, security, clientLimits, bus,
+                            listener, observe, maintenance);
     }
 
     public Settings withClientLimits(ClientLimits clientLimits) {
-        return new Settings(server, db, shutdown, health, dispatch, enqueue, security, clientLimits, bus, listener, observe,
-                            maintenance);
+        return new Settings(server, connections, db, shutdown, health, dispatch, enqueue, security, clientLimits, bus,
+                            listener, observe, maintenance);
     }
 
     public Settings withBus(Bus bus) {
-        return new Settings(server, db, shutdown, health, dispatch, enqueue, security, clientLimits, bus, listener, observe,
-                            maintenance);
+        return new Settings(server, connections, db, shutdown, health, dispatch, enqueue, security, clientLimits, bus,
+                            listener, observe, maintenance);
     }
 
     public Settings withMaintenance(Maintenance maintenance) {
-        return new Settings(server, db, shutdown, health, dispatch, enqueue, security, clientLimits, bus, listener, observe,
-                            maintenance);
+        return new Settings(server, connections, db, shutdown, health, dispatch, enqueue, security, clientLimits, bus,
+                            listener, observe, maintenance);
     }
 
     /** The HTTP listener. */
@@ -65,6 +70,36 @@ public record Settings(Server server, Db db, Shutdown shutdown, Health health, D
 
         static Server from(Key.Values values) {
             return new Server(values.get(HOST), values.get(PORT), values.get(MAX_PAYLOAD));
+        }
+    }
+
+    /**
+     * What one client may hold of the HTTP listener: open connections in total and per remote address, and how
+     * long a connection may take to send its headers and body or sit idle between requests (docs/security.md).
+     */
+    public record Connections(int max, int perClient, Duration headerTimeout, long minBodyRate, Duration idleTimeout) {
+        public static final Key<Integer> MAX = Key.integer("server.connections.max", 0, 0, 1_000_000,
+                "most open HTTP connections; 0 computes it at start from the process's file descriptor limit, less "
+                + "what the pool, the listener, the backends and the files need (logged); one more is closed at once");
+        public static final Key<Integer> PER_CLIENT = Key.integer("server.connections.per-client", 256, 1, 1_000_000,
+                "most open HTTP connections from one remote address; one more is closed at once");
+        public static final Key<Duration> HEADER_TIMEOUT = Key.duration("server.connections.header-timeout",
+                Duration.ofSeconds(10), Duration.ofMillis(100), Duration.ofMinutes(10),
+                "a request's line and headers must arrive within this of its first byte (or of the connection); "
+                + "else 408 and the connection is closed");
+        public static final Key<Long> MIN_BODY_RATE = Key.bytes("server.connections.min-body-rate", 1024, 1, 1L << 30,
+                "bytes per second a request body must arrive at, after a first server.connections.header-timeout; "
+                + "else 408 and the connection is closed");
+        public static final Key<Duration> IDLE_TIMEOUT = Key.duration("server.connections.idle-timeout",
+                Duration.ofSeconds(60), Duration.ofSeconds(1), Duration.ofDays(1),
+                "a kept-alive connection with no request for this long is closed (event streams and long-polls are "
+                + "not idle)");
+        public static final List<Key<?>> KEYS = List.of(MAX, PER_CLIENT, HEADER_TIMEOUT, MIN_BODY_RATE, IDLE_TIMEOUT);
+        public static final Connections DEFAULTS = from(Key.DEFAULTS);
+
+        static Connections from(Key.Values values) {
+            return new Connections(values.get(MAX), values.get(PER_CLIENT), values.get(HEADER_TIMEOUT),
+                                   values.get(MIN_BODY_RATE), values.get(IDLE_TIMEOUT));
         }
     }
 

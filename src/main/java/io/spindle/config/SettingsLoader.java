@@ -72,8 +72,8 @@ public final class SettingsLoader {
         }
         var db = new Settings.Db(read(Settings.Db.URL), read(Settings.Db.USERNAME), read(Settings.Db.PASSWORD), pool,
                                  Settings.Embedded.from(values));
-        return new Settings(server, db, Settings.Shutdown.from(values), Settings.Health.from(values),
-                            Settings.Dispatch.from(values), Settings.Enqueue.from(values), security(server),
+        return new Settings(server, Settings.Connections.from(values), db, Settings.Shutdown.from(values),
+                            Settings.Health.from(values), Settings.Dispatch.from(values), Settings.Enqueue.from(values), security(server),
                             clientLimits(values), Settings.Bus.from(values), Settings.Listener.from(values),
                             Settings.Observe.from(values), Settings.Maintenance.from(values));
     }

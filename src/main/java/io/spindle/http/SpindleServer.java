@@ -24,8 +24,12 @@ public final class SpindleServer {
     /**
      * @param filters run in order after the metrics filter (which so counts their refusals too), before
      *                routing: authentication and client rate limits
+     * @param connections the listener's only connection selector (HTTP/1.1 behind the connection bounds); the
+     *                    protocols Helidon would discover are left out, else it would read a connection's first
+     *                    bytes to choose between them before the guard saw it
      */
     public static WebServer create(Settings.Server settings,
+                                   ConnectionGuard connections,
                                    Duration shutdownGrace,
                                    ObserveFeature observe,
                                    Filter metricsFilter,
@@ -40,6 +44,9 @@ public final class SpindleServer {
                 .host(settings.host())
                 .port(settings.port())
                 .maxPayloadSize(settings.maxPayload())
+                .protocolsDiscoverServices(false)
+                .addConnectionSelector(connections)
+                .maxTcpConnections(connections.acceptLimit())
                 // Helidon leaves Nagle on: a small response or SSE event would wait for the client's delayed ACK
                 .connectionOptions(SocketOptions.builder().tcpNoDelay(true).build())
                 .shutdownHook(false)

@@ -21,6 +21,9 @@ import io.spindle.config.Settings;
 import io.spindle.db.Database;
 import io.spindle.db.Migrations;
 import io.spindle.db.PgListener;
+import io.spindle.http.ConnectionBudget;
+import io.spindle.http.ConnectionGuard;
+import io.spindle.http.ConnectionMetrics;
 import io.spindle.http.SpindleServer;
 import io.spindle.observe.HttpMetricsFilter;
 import io.spindle.testing.TestDatabase;
@@ -71,7 +74,9 @@ final class BusServer implements AutoCloseable {
             BusWiring events = BusWiring.start(settings.bus(), settings.shutdown().stepTimeout(), database, listener, instance, meters, lifecycle);
             listener.start();
             WebServer server = SpindleServer.create(
-                    settings.server(), settings.shutdown().grace(),
+                    settings.server(),
+                    ConnectionGuard.create(settings.connections(), ConnectionBudget.fixed(1000), new ConnectionMetrics(new SimpleMeterRegistry())),
+                    settings.shutdown().grace(),
                     ObserveFeature.builder().addObserver(MetricsObserver.create()).build(),
                     new HttpMetricsFilter(Metrics.globalRegistry().unwrap(io.micrometer.core.instrument.MeterRegistry.class)),
                     List.of(),

@@ -24,6 +24,7 @@ class SettingsLoaderTest {
     /** The defaults SPEC §1 promises, spelled out once. */
     private static final Settings DOCUMENTED = new Settings(
             new Settings.Server("127.0.0.1", 8080, 1_048_576L),
+            new Settings.Connections(0, 256, Duration.ofSeconds(10), 1024, Duration.ofSeconds(60)),
             new Settings.Db(Optional.empty(), "postgres", "",
                             new Settings.Pool(20, 5, Duration.ofSeconds(3), Duration.ofSeconds(600),
                                               Duration.ofSeconds(1800), Duration.ofSeconds(15)),
@@ -32,7 +33,7 @@ class SettingsLoaderTest {
             new Settings.Health(Duration.ofSeconds(1)),
             Settings.Dispatch.DEFAULTS, Settings.Enqueue.DEFAULTS, Settings.Security.DEFAULTS,
             Settings.ClientLimits.DEFAULTS, Settings.Bus.DEFAULTS, Settings.Listener.DEFAULTS, Settings.Observe.DEFAULTS,
-                Settings.Maintenance.DEFAULTS);
+            Settings.Maintenance.DEFAULTS);
 
     @Test
     void withNoConfigurationTheDocumentedDefaultsApply() {
@@ -104,6 +105,11 @@ class SettingsLoaderTest {
         values.put("maintenance.vacuum-enabled", "false");
         values.put("maintenance.vacuum-dead-tuples", "500");
         values.put("maintenance.vacuum-dead-percent", "25");
+        values.put("server.connections.max", "500");
+        values.put("server.connections.per-client", "20");
+        values.put("server.connections.header-timeout", "PT3S");
+        values.put("server.connections.min-body-rate", "4096");
+        values.put("server.connections.idle-timeout", "PT15S");
         assertThat(values.keySet()).as("every key of the tables")
                 .containsExactlyInAnyOrderElementsOf(Settings.KEYS.stream().map(Key::name).toList());
 
@@ -111,6 +117,7 @@ class SettingsLoaderTest {
 
         assertThat(settings).isEqualTo(new Settings(
                 new Settings.Server("0.0.0.0", 9090, 2048),
+                new Settings.Connections(500, 20, Duration.ofSeconds(3), 4096, Duration.ofSeconds(15)),
                 new Settings.Db(Optional.of("jdbc:postgresql://db.example:5433/spindle"), "spindle", "s3cret",
                                 new Settings.Pool(7, 2, Duration.ofMillis(1500), Duration.ofMinutes(2),
                                                   Duration.ofHours(1), Duration.ofSeconds(20)),

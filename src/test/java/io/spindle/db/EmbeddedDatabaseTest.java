@@ -102,6 +102,7 @@ class EmbeddedDatabaseTest {
     private static Settings embeddedSettings(Path dataDir) {
         return new Settings(
                 new Settings.Server("127.0.0.1", 0, 1_048_576),
+                Settings.Connections.DEFAULTS,
                 new Settings.Db(Optional.empty(), "postgres", "",
                                 new Settings.Pool(5, 1, Duration.ofSeconds(3), Duration.ofSeconds(600),
                                                   Duration.ofSeconds(1800), Duration.ofSeconds(10)),

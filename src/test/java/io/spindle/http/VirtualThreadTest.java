@@ -16,6 +16,7 @@ import io.helidon.webserver.observe.ObserveFeature;
 import io.helidon.webserver.observe.health.HealthObserver;
 import io.helidon.webserver.observe.metrics.MetricsObserver;
 import io.spindle.config.Settings;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.spindle.observe.HttpMetricsFilter;
 import io.spindle.observe.ShutdownReadiness;
 import org.junit.jupiter.api.AfterAll;
@@ -45,7 +46,9 @@ class VirtualThreadTest {
                 .addObserver(MetricsObserver.create())
                 .build();
         server = SpindleServer.create(
-                new Settings.Server("127.0.0.1", 0, 1_048_576), Duration.ofSeconds(1), observe,
+                new Settings.Server("127.0.0.1", 0, 1_048_576),
+                ConnectionGuard.create(Settings.Connections.DEFAULTS, ConnectionBudget.fixed(1000), new ConnectionMetrics(new SimpleMeterRegistry())),
+                Duration.ofSeconds(1), observe,
                 new HttpMetricsFilter(Metrics.globalRegistry().unwrap(io.micrometer.core.instrument.MeterRegistry.class)),
                 List.of(),
                 routing -> routing

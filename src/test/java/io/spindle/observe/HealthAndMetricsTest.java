@@ -57,7 +57,7 @@ class HealthAndMetricsTest {
         JsonNode health = Json.parse(response.body());
         assertThat(health.path("status").asText()).isEqualTo("UP");
         assertThat(health.path("checks").isArray()).isTrue();
-        assertThat(health.path("checks").findValuesAsText("name")).contains("database", "accepting");
+        assertThat(health.path("checks").findValuesAsText("name")).contains("database", "accepting", "listener");
         health.path("checks").forEach(check -> assertThat(check.path("status").asText()).isEqualTo("UP"));
     }
 
@@ -67,7 +67,7 @@ class HealthAndMetricsTest {
         assertThat(response.statusCode()).isEqualTo(200);
         JsonNode health = Json.parse(response.body());
         assertThat(health.path("status").asText()).isEqualTo("UP");
-        assertThat(health.path("checks").findValuesAsText("name")).contains("database", "accepting");
+        assertThat(health.path("checks").findValuesAsText("name")).contains("database", "accepting", "listener");
     }
 
     @Test

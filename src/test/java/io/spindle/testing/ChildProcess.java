@@ -67,6 +67,11 @@ public final class ChildProcess implements AutoCloseable {
         return launch(List.of("setsid"), jar(), workDir, env, jvmArgs);
     }
 
+    /** Launches the packaged jar under {@code prefix}, a command that execs it (e.g. {@code prlimit --nofile=…}). */
+    public static ChildProcess launchUnder(List<String> prefix, Path workDir, Map<String, String> env, List<String> jvmArgs) {
+        return launch(prefix, jar(), workDir, env, jvmArgs);
+    }
+
     /** Launches {@code java [jvmArgs] -jar jar}: a copy of the packaged jar beside a libs/ the test put together. */
     public static ChildProcess launch(Path jar, Path workDir, Map<String, String> env, List<String> jvmArgs) {
         return launch(List.of(), jar, workDir, env, jvmArgs);

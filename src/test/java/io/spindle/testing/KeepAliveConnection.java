@@ -108,6 +108,15 @@ public final class KeepAliveConnection implements AutoCloseable {
         return line.toString();
     }
 
+    /** Waits (up to the socket's timeout) for the server to close the connection; false if it sent bytes instead. */
+    public boolean awaitClosedByServer() throws IOException {
+        try {
+            return in.read() == -1;
+        } catch (java.net.SocketException e) {
+            return true; // reset
+        }
+    }
+
     @Override
     public void close() throws IOException {
         socket.close();

@@ -52,6 +52,7 @@ public final class TestServer implements AutoCloseable {
     public static Settings settings(String jdbcUrl, TestDatabase.Fresh database) {
         return new Settings(
                 new Settings.Server("127.0.0.1", 0, 1_048_576),
+                Settings.Connections.DEFAULTS,
                 new Settings.Db(Optional.of(jdbcUrl), database.username(), database.password(),
                                 new Settings.Pool(5, 1, Duration.ofSeconds(3), Duration.ofSeconds(600),
                                                   Duration.ofSeconds(1800), Duration.ofSeconds(10)),

@@ -15,8 +15,12 @@ import java.util.Map;
  *           --out FILE [tunables]          measure a running Spindle (the sink runs in this process)
  *   profile --db DATABASE --seconds N [--delay S] --label L --out FILE
  *                                          CPU and PostgreSQL waits for N seconds (beside pgbench)
+ *   sink    --url-file FILE                run the no-op HTTP sink alone until killed (bench/peers: one sink for
+ *                                          Spindle and the peer); its URL goes to FILE
  *   report  --dir RESULTS_DIR              print the table from the .kv files of one run
  *   jfr     --file X.jfr --kv X.kv [--top N]  hot methods of a Spindle recording, per phase
+ *   cost    --kv X.kv --phase P [--jfr X.jfr] [--waldump BIN --pgwal DIR --db-oid OID --relmap FILE]
+ *                                          one phase's cost per task: CPU by thread and step, round trips, WAL
  * </pre>
  * Results are written as {@code key=value} lines.
  */
@@ -32,7 +36,9 @@ public final class Main {
         switch (args[0]) {
             case "run" -> Phases.run(opts);
             case "profile" -> profile(opts);
+            case "sink" -> sink(opts);
             case "report" -> Report.print(Path.of(require(opts, "dir")));
+            case "cost" -> Cost.print(opts);
             case "jfr" -> JfrHot.print(Path.of(require(opts, "file")), Path.of(require(opts, "kv")),
                                        Integer.parseInt(opts.getOrDefault("top", "15")));
             default -> usage();
@@ -53,6 +59,12 @@ public final class Main {
             out.put("noise." + label, String.format("%.0f", profiler.lastOtherCpu));
         }
         append(Path.of(require(opts, "out")), out);
+    }
+
+    private static void sink(Map<String, String> opts) throws Exception {
+        Sink sink = new Sink();
+        Files.writeString(Path.of(require(opts, "url-file")), sink.url() + "\n");
+        Thread.currentThread().join(); // until killed
     }
 
     static Map<String, String> options(String[] args) {

@@ -19,7 +19,8 @@ import java.util.stream.Collectors;
 
 /**
  * The measured phases against one running Spindle. Each phase uses its own queue, created here with the
- * in-process {@link Sink} as its http backend, and appends its figures to the output file as soon as it ends.
+ * in-process {@link Sink} as its http backend (or, with {@code --sink-url}, a {@code loadgen sink} in another
+ * process: the drains only), and appends its figures to the output file as soon as it ends.
  * <ul>
  *     <li>{@code enqueue}: closed loop, N clients each with one keep-alive connection, one task per POST, into a
  *         paused queue; warm-up, then a fixed window: tasks/s, latency p50/p99;</li>
@@ -44,6 +45,8 @@ final class Phases {
     private final Map<String, String> opts;
     private final HttpConn admin;
     private final String label;
+    /** --sink-url: a sink in another process (loadgen sink) that the http queues deliver to instead, or null. */
+    private final URI externalSink;
 
     private Phases(Map<String, String> opts, Sink sink, Profiler profiler) {
         URI target = URI.create(Main.require(opts, "target"));
@@ -57,6 +60,7 @@ final class Phases {
         this.opts = opts;
         this.admin = new HttpConn(host, port);
         this.label = opts.getOrDefault("label", "spindle");
+        this.externalSink = opts.containsKey("sink-url") ? URI.create(opts.get("sink-url")) : null;
     }
 
     static void run(Map<String, String> opts) throws Exception {
@@ -77,8 +81,8 @@ final class Phases {
                         case "batch" -> phases.batch();
                         case "drain" -> phases.drain();
                         case "drain-topic" -> phases.drainTopic();
-                        case "steady" -> phases.steady();
-                        case "wakeup" -> phases.wakeup();
+                        case "steady" -> phases.inProcessSink(phase).steady();
+                        case "wakeup" -> phases.inProcessSink(phase).wakeup();
                         default -> throw new IllegalArgumentException("unknown phase " + phase);
                     };
                 } catch (IOException e) {
@@ -125,6 +129,35 @@ final class Phases {
         }
     }
 
+    /** This, for a phase that reads the in-process sink's arrival times (which an external sink cannot give). */
+    private Phases inProcessSink(String phase) {
+        if (externalSink != null) {
+            throw new IllegalArgumentException("phase " + phase + " needs the in-process sink, not --sink-url");
+        }
+        return this;
+    }
+
+    /** Forgets the sink's arrivals and counts. */
+    private void resetSink() throws IOException {
+        if (externalSink == null) {
+            sink.reset();
+        } else {
+            sinkControl("POST", "/_sink/reset");
+        }
+    }
+
+    /** A control request to the external sink; answers its counts (JSON). */
+    private String sinkControl(String method, String path) throws IOException {
+        try (HttpConn conn = new HttpConn(externalSink.getHost(), externalSink.getPort())) {
+            String sinkHost = externalSink.getHost() + ":" + externalSink.getPort();
+            int status = conn.exchange(HttpConn.head(method, path, sinkHost, -1), null);
+            if (status != 200) {
+                throw new IOException(method + " " + path + " on the sink answered " + status);
+            }
+            return conn.bodyText();
+        }
+    }
+
     /** Creates (or replaces) an http queue whose backend is the sink. */
     private void createQueue(String name, boolean paused, int maxConcurrent) throws IOException {
         createQueue(name, paused, maxConcurrent, httpHandler());
@@ -132,7 +165,8 @@ final class Phases {
 
     /** The http handler delivering to the sink. */
     private String httpHandler() {
-        return "{\"type\":\"http\",\"backends\":[\"" + sink.url() + "\"],\"timeout\":\"PT30S\"}";
+        String url = externalSink != null ? externalSink.toString() : sink.url();
+        return "{\"type\":\"http\",\"backends\":[\"" + url + "\"],\"timeout\":\"PT30S\"}";
     }
 
     /** Creates (or replaces) a queue with the given handler (JSON). */
@@ -430,6 +464,8 @@ final class Phases {
         kv.put("enqueue.errors", r.errors().summary());
         kv.put("profile.enqueue", r.profile());
         kv.put("window.enqueue", profiler.lastWindow);
+        kv.putAll(profiler.lastRaw);
+        kv.put("cost.enqueue.tasks", Long.toString(r.okInWindow()));
         kv.put("noise.enqueue", String.format("%.0f", profiler.lastOtherCpu));
         return kv;
     }
@@ -462,6 +498,8 @@ final class Phases {
         kv.put("batch.errors", r.errors().summary());
         kv.put("profile.batch", r.profile());
         kv.put("window.batch", profiler.lastWindow);
+        kv.putAll(profiler.lastRaw);
+        kv.put("cost.batch.tasks", Long.toString(r.okInWindow() * size));
         kv.put("noise.batch", String.format("%.0f", profiler.lastOtherCpu));
         return kv;
     }
@@ -552,7 +590,7 @@ final class Phases {
                                   + enqueueErrors.summary() + ")");
         }
         Thread.sleep(1000); // let the enqueue settle (commits, autovacuum wake-ups)
-        sink.reset();
+        resetSink();
         Errors errors = new Errors();
         double claims0 = metric("spindle_dispatch_claim_batch_tasks_count", null);
         double claimed0 = metric("spindle_dispatch_claim_batch_tasks_sum", null);
@@ -613,7 +651,12 @@ final class Phases {
         kv.put(key + ".failed", Long.toString(s[3]));
         kv.put(key + ".pending_left", Long.toString(s[0]));
         kv.put(key + ".running_left", Long.toString(s[1]));
-        if (http) { // the sink's receipts (a topic handler delivers nothing to it)
+        if (http && externalSink != null) { // its counts only: its arrival times are another process's
+            String counts = sinkControl("GET", "/_sink/counts");
+            kv.put(key + ".delivered_distinct", Long.toString(jsonLong(counts, "distinct")));
+            kv.put(key + ".delivered_repeats", Long.toString(jsonLong(counts, "repeats")));
+            kv.put(key + ".sink_requests", Long.toString(jsonLong(counts, "requests")));
+        } else if (http) { // the sink's receipts (a topic handler delivers nothing to it)
             kv.put(key + ".delivered_distinct", Integer.toString(arrivals.size()));
             kv.put(key + ".delivered_repeats", Long.toString(sink.repeats.get()));
             if (!arrivals.isEmpty()) {
@@ -647,6 +690,9 @@ final class Phases {
         }
         kv.put("profile." + key, profile);
         kv.put("window." + key, profiler.lastWindow);
+        kv.putAll(profiler.lastRaw);
+        kv.put("cost." + key + ".tasks", Long.toString(done < 0 ? s[2] + s[3] : total));
+        kv.put("cost." + key + ".stats_polls", Long.toString(polls));
         kv.put("noise." + key, String.format("%.0f", profiler.lastOtherCpu));
         return kv;
     }
@@ -795,6 +841,7 @@ final class Phases {
         kv.put("steady.errors", errors.summary());
         kv.put("profile.steady", profile);
         kv.put("window.steady", profiler.lastWindow);
+        kv.putAll(profiler.lastRaw);
         kv.put("noise.steady", String.format("%.0f", profiler.lastOtherCpu));
         return kv;
     }

@@ -54,8 +54,8 @@ final class Profiler implements AutoCloseable {
     }
 
     /**
-     * The database's committed transactions and the cluster's WAL syncs and bytes (pg_stat_database,
-     * pg_stat_wal), by a one-off psql; null when unavailable.
+     * The database's committed transactions, the cluster's WAL syncs and bytes (pg_stat_database,
+     * pg_stat_wal) and its WAL insert position in bytes, by a one-off psql; null when unavailable.
      */
     private long[] pgCounters() {
         if (db == null) {
@@ -64,14 +64,15 @@ final class Profiler implements AutoCloseable {
         try {
             Process p = new ProcessBuilder(psqlBinary, "-X", "-q", "-A", "-t", "-F", " ", "-d", db, "-c",
                     "SELECT (SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()),"
-                    + " wal_sync, wal_bytes::bigint FROM pg_stat_wal").redirectError(ProcessBuilder.Redirect.DISCARD).start();
+                    + " wal_sync, wal_bytes::bigint, pg_current_wal_insert_lsn() - '0/0'::pg_lsn FROM pg_stat_wal").redirectError(ProcessBuilder.Redirect.DISCARD).start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
             p.waitFor();
             String[] f = out.split("\\s+");
-            if (f.length < 3) {
+            if (f.length < 4) {
                 return null;
             }
-            return new long[]{Long.parseLong(f[0]), Long.parseLong(f[1]), Long.parseLong(f[2])};
+            return new long[]{Long.parseLong(f[0]), Long.parseLong(f[1]), Long.parseLong(f[2]),
+                              new java.math.BigDecimal(f[3]).longValueExact()};
         } catch (IOException | RuntimeException e) {
             return null;
         } catch (InterruptedException e) {
@@ -175,7 +176,7 @@ final class Profiler implements AutoCloseable {
         }
     }
 
-    private static String kind(String comm, Path proc) {
+    private String kind(String comm, Path proc) {
         if (comm.equals("pgbench")) {
             return "pgbench";
         }
@@ -195,7 +196,9 @@ final class Profiler implements AutoCloseable {
                 return bg;
             }
         }
-        return "backends";
+        // "postgres: USER DATABASE HOST(PORT) STATE": the benchmark's own backends apart from other databases'
+        String[] words = what.split(" ");
+        return db != null && words.length > 1 && words[1].equals(db) ? "backends" : "backends of other databases";
     }
 
     private static boolean isNumber(String s) {
@@ -286,6 +289,12 @@ final class Profiler implements AutoCloseable {
     /** CPU (percent of one core) of processes outside the benchmark in the phase ended last. */
     double lastOtherCpu;
 
+    /**
+     * The raw figures of the phase ended last, as {@code cost.<phase>.<what>} keys (CPU in clock ticks): what
+     * {@code loadgen cost} turns into a cost per task.
+     */
+    Map<String, String> lastRaw = new java.util.LinkedHashMap<>();
+
     /** Ends the phase begun last; returns a one-line summary. */
     synchronized String end() {
         Phase p = current;
@@ -298,6 +307,12 @@ final class Profiler implements AutoCloseable {
         scanOthers();
         double seconds = (System.nanoTime() - p.startNanos()) / 1e9;
         double perTick = 100.0 / clkTck / seconds; // ticks -> percent of one core
+        Map<String, String> raw = new java.util.LinkedHashMap<>();
+        String rawKey = "cost." + p.name() + ".";
+        lastRaw = raw;
+        raw.put(rawKey + "window", lastWindow);
+        raw.put(rawKey + "seconds", String.format("%.3f", seconds));
+        raw.put(rawKey + "clk_tck", String.format("%.0f", clkTck));
         StringBuilder sb = new StringBuilder();
         sb.append(String.format("%.1f s", seconds));
 
@@ -331,6 +346,8 @@ final class Profiler implements AutoCloseable {
                 }
             }
             sb.append(String.format("; Spindle %.0f%%", spindle * perTick)).append(top(byGroup, perTick, 5));
+            raw.put(rawKey + "spindle_ticks", Long.toString(spindle));
+            byGroup.forEach((g, t) -> raw.put(rawKey + "thread." + g.replace(' ', '_'), Long.toString(t)));
         }
         Map<String, Long> others = new HashMap<>();
         for (Map.Entry<Integer, Long> e : otherTicks.entrySet()) {
@@ -341,14 +358,23 @@ final class Profiler implements AutoCloseable {
         }
         long pgbench = others.getOrDefault("pgbench", 0L);
         others.remove("pgbench");
+        others.forEach((k, t) -> raw.put(rawKey + "pg." + k.replace(' ', '_'), Long.toString(t)));
+        long otherDatabases = others.getOrDefault("backends of other databases", 0L);
+        others.remove("backends of other databases");
         long pg = others.values().stream().mapToLong(Long::longValue).sum();
-        known += pg + pgbench;
+        known += pg + pgbench + otherDatabases;
         sb.append(String.format("; PostgreSQL %.0f%%", pg * perTick)).append(top(others, perTick, 4));
+        if (otherDatabases > 0) {
+            sb.append(String.format("; PostgreSQL backends of other databases %.0f%%", otherDatabases * perTick));
+        }
         if (pgbench > 0) {
             sb.append(String.format("; pgbench %.0f%%", pgbench * perTick));
         }
         long self = procTicks(Path.of("/proc/self/stat")) - p.selfTicks();
         known += self;
+        raw.put(rawKey + "loadgen_ticks", Long.toString(self));
+        raw.put(rawKey + "machine_busy_ticks", Long.toString(busyTicks));
+        raw.put(rawKey + "machine_total_ticks", Long.toString(total));
         sb.append(String.format("; loadgen+sink %.0f%%", self * perTick));
         lastOtherCpu = 0;
         if (total > 0) {
@@ -358,6 +384,11 @@ final class Profiler implements AutoCloseable {
         }
         if (counters1 != null) {
             long[] c0 = p.pgCounters();
+            raw.put(rawKey + "commits", Long.toString(counters1[0] - c0[0]));
+            raw.put(rawKey + "wal_syncs", Long.toString(counters1[1] - c0[1]));
+            raw.put(rawKey + "wal_lsn_start", lsn(c0[3]));
+            raw.put(rawKey + "wal_lsn_end", lsn(counters1[3]));
+            raw.put(rawKey + "wal_bytes_cluster", Long.toString(counters1[3] - c0[3]));
             sb.append(String.format("; PG %.0f commits/s in the database, %.0f WAL syncs/s, %.1f MB/s WAL",
                                     (counters1[0] - c0[0]) / seconds, (counters1[1] - c0[1]) / seconds,
                                     (counters1[2] - c0[2]) / seconds / 1e6));
@@ -374,6 +405,13 @@ final class Profiler implements AutoCloseable {
                 if (!waits.isEmpty()) {
                     sb.append(": ").append(waits);
                 }
+                raw.put(rawKey + "wait_samples", Integer.toString(waitSamples));
+                waitCounts.forEach((w, c) -> raw.put(rawKey + "wait." + w.replace(' ', '_'), Integer.toString(c)));
+                int[] rank = {0};
+                statementCounts.entrySet().stream()
+                        .sorted(Map.Entry.<String, Integer>comparingByValue().reversed())
+                        .limit(8)
+                        .forEach(e -> raw.put(rawKey + "statement." + rank[0]++, e.getValue() + "|" + e.getKey()));
                 final int n = waitSamples;
                 String statements = statementCounts.entrySet().stream()
                         .sorted(Map.Entry.<String, Integer>comparingByValue().reversed())
@@ -386,6 +424,11 @@ final class Profiler implements AutoCloseable {
             }
         }
         return sb.toString();
+    }
+
+    /** A WAL position (bytes from 0/0) the way PostgreSQL writes it. */
+    private static String lsn(long bytes) {
+        return Long.toHexString(bytes >>> 32).toUpperCase() + "/" + Long.toHexString(bytes & 0xffffffffL).toUpperCase();
     }
 
     /** A thread's group: its name with digits and trailing separators dropped. */

@@ -18,7 +18,10 @@ import java.util.concurrent.locks.LockSupport;
  * The no-op backend of the benchmark's http queues: a raw-socket HTTP/1.1 server on 127.0.0.1 (ephemeral
  * port), one virtual thread per connection, keep-alive, answering every request {@code 200 {}}. It notes
  * when each {@code Spindle-Task-Id} first arrived (System.nanoTime, the load generator's own clock, once the
- * request head is read) and counts repeated deliveries.
+ * request head is read) and counts repeated deliveries. A request without that header may carry {@code X-Job-Id}
+ * instead (bench/peers' graphile-worker job). Run standalone ({@code loadgen sink}), it also answers two control
+ * requests, not counted: {@code GET /_sink/counts} (JSON: requests, distinct, repeats, withoutId, connections) and
+ * {@code POST /_sink/reset}.
  */
 final class Sink implements Closeable {
     private static final byte[] OK = ("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n"
@@ -87,6 +90,8 @@ final class Sink implements Closeable {
                         return;
                     }
                 } while (in.lineLength == 0);
+                boolean countsRequest = in.lineStartsWith("get /_sink/counts");
+                boolean resetRequest = in.lineStartsWith("post /_sink/reset");
                 long contentLength = 0;
                 boolean chunked = false;
                 boolean close = false;
@@ -100,6 +105,8 @@ final class Sink implements Closeable {
                     }
                     if (in.lineStartsWith("spindle-task-id:")) {
                         id = in.lineNumber("spindle-task-id:".length());
+                    } else if (in.lineStartsWith("x-job-id:")) {
+                        id = in.lineNumber("x-job-id:".length());
                     } else if (in.lineStartsWith("content-length:")) {
                         contentLength = in.lineNumber("content-length:".length());
                     } else if (in.lineStartsWith("transfer-encoding:")) {
@@ -113,6 +120,14 @@ final class Sink implements Closeable {
                     skipChunked(in);
                 } else {
                     in.skip(contentLength);
+                }
+                if (countsRequest || resetRequest) {
+                    if (resetRequest) {
+                        reset();
+                    }
+                    out.write(countsResponse());
+                    out.flush();
+                    continue;
                 }
                 requests.incrementAndGet();
                 if (id < 0) {
@@ -148,6 +163,14 @@ final class Sink implements Closeable {
             in.skip(length);
             in.readLine();
         }
+    }
+
+    private byte[] countsResponse() {
+        String body = "{\"requests\":" + requests.get() + ",\"distinct\":" + arrivals.size() + ",\"repeats\":"
+                      + repeats.get() + ",\"withoutId\":" + withoutId.get() + ",\"connections\":" + connections.get()
+                      + "}";
+        return ("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + body.length() + "\r\n\r\n"
+                + body).getBytes(StandardCharsets.US_ASCII);
     }
 
     /** Forgets all arrivals and counts (between phases). */
