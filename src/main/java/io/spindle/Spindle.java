@@ -33,6 +33,7 @@ import io.spindle.dispatch.QueueCatalog;
 import io.spindle.dispatch.QueueRateLimiters;
 import io.spindle.dispatch.RetentionSweeper;
 import io.spindle.dispatch.RetryDecision;
+import io.spindle.dispatch.TableMaintenance;
 import io.spindle.dispatch.TaskCommands;
 import io.spindle.dispatch.TaskMetrics;
 import io.spindle.dispatch.TaskTransitions;
@@ -60,6 +61,7 @@ import io.spindle.observe.ShutdownReadiness;
 import io.spindle.security.ClientLimits;
 import io.spindle.http.SecurityFilter;
 import io.spindle.task.DispatchStore;
+import io.spindle.task.MaintenanceStore;
 import io.spindle.task.QueueStore;
 import io.spindle.task.TaskEvents;
 import io.spindle.task.TaskStore;
@@ -141,6 +143,10 @@ public final class Spindle {
                            PeriodicDuty.start("depth-sampler", settings.observe().queueDepthInterval(), depth));
         lifecycle.register("retention-sweeper", stepTimeout,
                            PeriodicDuty.start("retention-sweeper", dispatch.sweepInterval(), new RetentionSweeper(dispatchStore)));
+        TableMaintenance maintenance = new TableMaintenance(new MaintenanceStore(database), settings.maintenance(), meters);
+        maintenance.checkAutovacuum();
+        lifecycle.register("table-maintenance", stepTimeout,
+                           PeriodicDuty.start("table-maintenance", settings.maintenance().interval(), maintenance));
         Dispatcher dispatcher = new Dispatcher(dispatchStore, catalog, workers, limiters, transitions, wakeup,
                 new Dispatcher.Settings(dispatch.maxClaim(), dispatch.leaseMargin(), dispatch.pollInterval(), grace),
                 Clock.systemUTC());

@@ -17,46 +17,52 @@ import java.util.stream.Stream;
  */
 public record Settings(Server server, Connections connections, Db db, Shutdown shutdown, Health health,
                        Dispatch dispatch, Enqueue enqueue, Security security, ClientLimits clientLimits, Bus bus,
-                       Listener listener, Observe observe, Delivery delivery) {
+                       Listener listener, Observe observe, Delivery delivery,
+                       Maintenance maintenance) {
 
     /** Every key of every part, in the order the documentation lists them. */
     public static final List<Key<?>> KEYS = Stream.of(
             Server.KEYS, Connections.KEYS, Db.KEYS, Pool.KEYS, Embedded.KEYS, Listener.KEYS, Shutdown.KEYS, Health.KEYS, Observe.KEYS,
-            Dispatch.KEYS, Delivery.KEYS, Enqueue.KEYS, Bus.KEYS, Security.KEYS, ClientLimits.KEYS).flatMap(List::stream).toList();
+            Dispatch.KEYS, Delivery.KEYS, Maintenance.KEYS, Enqueue.KEYS, Bus.KEYS, Security.KEYS, ClientLimits.KEYS).flatMap(List::stream).toList();
 
     public Settings withConnections(Connections connections) {
         return new Settings(server, connections, db, shutdown, health, dispatch, enqueue, security, clientLimits, bus, listener,
-                            observe, delivery);
+                            observe, delivery, maintenance);
     }
 
     public Settings withDb(Db db) {
         return new Settings(server, connections, db, shutdown, health, dispatch, enqueue, security, clientLimits, bus, listener,
-                            observe, delivery);
+                            observe, delivery, maintenance);
     }
 
     public Settings withDispatch(Dispatch dispatch) {
         return new Settings(server, connections, db, shutdown, health, dispatch, enqueue, security, clientLimits, bus, listener,
-                            observe, delivery);
+                            observe, delivery, maintenance);
     }
 
     public Settings withSecurity(Security security) {
         return new Settings(server, connections, db, shutdown, health, dispatch, enqueue, security, clientLimits, bus, listener,
-                            observe, delivery);
+                            observe, delivery, maintenance);
     }
 
     public Settings withClientLimits(ClientLimits clientLimits) {
         return new Settings(server, connections, db, shutdown, health, dispatch, enqueue, security, clientLimits, bus, listener,
-                            observe, delivery);
+                            observe, delivery, maintenance);
     }
 
     public Settings withBus(Bus bus) {
         return new Settings(server, connections, db, shutdown, health, dispatch, enqueue, security, clientLimits, bus, listener,
-                            observe, delivery);
+                            observe, delivery, maintenance);
     }
 
     public Settings withDelivery(Delivery delivery) {
         return new Settings(server, connections, db, shutdown, health, dispatch, enqueue, security, clientLimits, bus, listener,
-                            observe, delivery);
+                            observe, delivery, maintenance);
+    }
+
+    public Settings withMaintenance(Maintenance maintenance) {
+        return new Settings(server, connections, db, shutdown, health, dispatch, enqueue, security, clientLimits, bus, listener,
+                            observe, delivery, maintenance);
     }
 
     /** The HTTP listener. */
@@ -300,6 +306,31 @@ public record Settings(Server server, Connections connections, Db db, Shutdown s
         @Override
         public String toString() {
             return "SigningSecret[" + key.length + " bytes]";
+        }
+    }
+
+    /**
+     * The upkeep of Spindle's tables, every {@code interval}: counts of backends that are gone are folded, and,
+     * when {@code vacuumEnabled}, a table whose dead rows exceed {@code vacuumDeadTuples} plus
+     * {@code vacuumDeadPercent} percent of its live rows is vacuumed (whether or not autovacuum runs).
+     */
+    public record Maintenance(Duration interval, boolean vacuumEnabled, int vacuumDeadTuples, int vacuumDeadPercent) {
+        public static final Key<Duration> INTERVAL = Key.duration("maintenance.interval",
+                Duration.ofSeconds(30), Duration.ofSeconds(1), Duration.ofHours(1),
+                "how often Spindle looks after its tables (dead rows, the queue counts of closed connections)");
+        public static final Key<Boolean> VACUUM_ENABLED = Key.bool("maintenance.vacuum-enabled", true,
+                "Spindle runs VACUUM (ANALYZE) on its own tables when their dead rows pass the threshold; one "
+                + "instance at a time, one table at a time");
+        public static final Key<Integer> VACUUM_DEAD_TUPLES = Key.integer("maintenance.vacuum-dead-tuples", 10_000, 0,
+                1_000_000_000, "dead rows a table may hold before Spindle vacuums it (plus maintenance.vacuum-dead-percent)");
+        public static final Key<Integer> VACUUM_DEAD_PERCENT = Key.integer("maintenance.vacuum-dead-percent", 10, 0,
+                1000, "more dead rows a table may hold before Spindle vacuums it, as a percentage of its live rows");
+        public static final List<Key<?>> KEYS = List.of(INTERVAL, VACUUM_ENABLED, VACUUM_DEAD_TUPLES, VACUUM_DEAD_PERCENT);
+        public static final Maintenance DEFAULTS = from(Key.DEFAULTS);
+
+        static Maintenance from(Key.Values values) {
+            return new Maintenance(values.get(INTERVAL), values.get(VACUUM_ENABLED), values.get(VACUUM_DEAD_TUPLES),
+                                   values.get(VACUUM_DEAD_PERCENT));
         }
     }
 

@@ -80,7 +80,8 @@ public final class SettingsLoader {
         return new Settings(server, Settings.Connections.from(values), db, Settings.Shutdown.from(values),
                             Settings.Health.from(values), Settings.Dispatch.from(values), Settings.Enqueue.from(values), security(server),
                             clientLimits(values), Settings.Bus.from(values), Settings.Listener.from(values),
-                            Settings.Observe.from(values), delivery());
+                            Settings.Observe.from(values), delivery(),
+                            Settings.Maintenance.from(values));
     }
 
     /**

@@ -45,12 +45,12 @@ public final class DispatchStore {
                 FROM picked p
                 WHERE t.id = p.id
                 RETURNING %s
-            )
+            ), %s
             SELECT c.*, n.next_run_at, n.db_now
             FROM (SELECT min(run_at) AS next_run_at, now() AS db_now
                   FROM tasks WHERE state = 'pending' AND attempts >= 0 AND run_at > now()) n
             LEFT JOIN claimed c ON true
-            """.formatted(TaskRows.columns("t."));
+            """.formatted(TaskRows.columns("t."), QueueCounts.adjust("SELECT queue, 'pending', state FROM claimed"));
 
     /**
      * An attempt's end is written only while that attempt is still current (running, same attempt number); a
@@ -58,27 +58,33 @@ public final class DispatchStore {
      * handed back and claimed again, is left alone.
      */
     private static final String END_ATTEMPTS = """
-            UPDATE tasks t SET
-                state = c.state,
-                result = c.result::json,
-                last_error = c.error,
-                run_at = CASE WHEN c.state = 'pending' THEN now() + c.delay_ms * interval '1 millisecond' ELSE t.run_at END,
-                finished_at = CASE WHEN c.state = 'pending' THEN NULL ELSE now() END,
-                lease_owner = NULL, lease_until = NULL, updated_at = now()
-            FROM unnest(?::bigint[], ?::int[], ?::text[], ?::text[], ?::text[], ?::bigint[])
-                 AS c(id, attempt, state, result, error, delay_ms)
-            WHERE t.id = c.id AND t.state = 'running' AND t.attempts = c.attempt
-              AND (NOT ?::boolean OR t.lease_until < now())
-            RETURNING %s
-            """.formatted(TaskRows.columns("t."));
+            WITH ended AS (
+                UPDATE tasks t SET
+                    state = c.state,
+                    result = c.result::json,
+                    last_error = c.error,
+                    run_at = CASE WHEN c.state = 'pending' THEN now() + c.delay_ms * interval '1 millisecond' ELSE t.run_at END,
+                    finished_at = CASE WHEN c.state = 'pending' THEN NULL ELSE now() END,
+                    lease_owner = NULL, lease_until = NULL, updated_at = now()
+                FROM unnest(?::bigint[], ?::int[], ?::text[], ?::text[], ?::text[], ?::bigint[])
+                     AS c(id, attempt, state, result, error, delay_ms)
+                WHERE t.id = c.id AND t.state = 'running' AND t.attempts = c.attempt
+                  AND (NOT ?::boolean OR t.lease_until < now())
+                RETURNING %s
+            ), %s
+            SELECT * FROM ended
+            """.formatted(TaskRows.columns("t."), QueueCounts.adjust("SELECT queue, 'running', state FROM ended"));
 
     private static final String RELEASE = """
-            UPDATE tasks t SET state = 'pending', attempts = t.attempts - 1, lease_owner = NULL, lease_until = NULL,
-                               updated_at = now()
-            FROM unnest(?::bigint[], ?::int[]) AS r(id, attempt)
-            WHERE t.id = r.id AND t.state = 'running' AND t.attempts = r.attempt AND t.lease_owner = ?
-            RETURNING %s
-            """.formatted(TaskRows.columns("t."));
+            WITH released AS (
+                UPDATE tasks t SET state = 'pending', attempts = t.attempts - 1, lease_owner = NULL, lease_until = NULL,
+                                   updated_at = now()
+                FROM unnest(?::bigint[], ?::int[]) AS r(id, attempt)
+                WHERE t.id = r.id AND t.state = 'running' AND t.attempts = r.attempt AND t.lease_owner = ?
+                RETURNING %s
+            ), %s
+            SELECT * FROM released
+            """.formatted(TaskRows.columns("t."), QueueCounts.adjust("SELECT queue, 'running', state FROM released"));
 
     /** Only reads: what to do with each expired lease is decided in Java and written by {@link #END_ATTEMPTS}. */
     private static final String EXPIRED = """
@@ -91,12 +97,16 @@ public final class DispatchStore {
             """.formatted(TaskRows.columns("t."));
 
     private static final String SWEEP = """
-            DELETE FROM tasks WHERE id IN (
-                SELECT t.id FROM tasks t JOIN queues q ON q.name = t.queue
-                WHERE t.finished_at IS NOT NULL AND t.finished_at < now() - q.retention_ms * interval '1 millisecond'
-                LIMIT ? FOR UPDATE OF t SKIP LOCKED
-            )
-            """;
+            WITH gone AS (
+                DELETE FROM tasks WHERE id IN (
+                    SELECT t.id FROM tasks t JOIN queues q ON q.name = t.queue
+                    WHERE t.finished_at IS NOT NULL AND t.finished_at < now() - q.retention_ms * interval '1 millisecond'
+                    LIMIT ? FOR UPDATE OF t SKIP LOCKED
+                )
+                RETURNING queue, state
+            ), %s
+            SELECT count(*) AS deleted FROM gone
+            """.formatted(QueueCounts.adjust("SELECT queue, state, NULL FROM gone"));
 
     private final Database db;
     private final String instance;
@@ -231,6 +241,6 @@ public final class DispatchStore {
 
     /** Deletes up to {@code limit} finished tasks older than their queue's retention; returns how many. */
     public int sweepFinished(int limit) {
-        return db.update(SWEEP, limit);
+        return db.first(SWEEP, row -> row.getInt("deleted"), limit).orElseThrow();
     }
 }

@@ -36,17 +36,44 @@ public final class TaskStore {
                 ORDER BY i.ord
                 ON CONFLICT (queue, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
                 RETURNING %s
-            )
+            ), %s
             SELECT i.ord, i.queue AS input_queue, i.idempotency_key AS input_key, n.*
             FROM input i LEFT JOIN inserted n ON n.id = i.id
             ORDER BY i.ord
-            """.formatted(TaskRows.COLUMNS);
+            """.formatted(TaskRows.COLUMNS, QueueCounts.adjust("SELECT queue, NULL, state FROM inserted"));
 
     private static final String BY_KEYS = """
             SELECT %s
             FROM tasks t JOIN unnest(?::text[], ?::text[]) AS k(queue, idempotency_key)
               ON t.queue = k.queue AND t.idempotency_key = k.idempotency_key
             """.formatted(TaskRows.columns("t."));
+
+    private static final String CANCEL = """
+            WITH cancelled AS (
+                UPDATE tasks SET state = 'cancelled', finished_at = now(), updated_at = now(),
+                                 lease_owner = NULL, lease_until = NULL
+                WHERE id = ? AND queue = ? AND state = 'pending'
+                RETURNING %s
+            ), %s
+            SELECT * FROM cancelled
+            """.formatted(TaskRows.COLUMNS, QueueCounts.adjust("SELECT queue, 'pending', state FROM cancelled"));
+
+    /**
+     * The state it leaves (failed or cancelled) is read under the row lock ({@code FOR UPDATE} returns the
+     * newest version), since RETURNING shows only the new row.
+     */
+    private static final String RETRY = """
+            WITH old AS (
+                SELECT id, state FROM tasks WHERE id = ? AND queue = ? AND state IN ('failed', 'cancelled') FOR UPDATE
+            ), redriven AS (
+                UPDATE tasks t SET state = 'pending', attempts = 0, run_at = now(), finished_at = NULL,
+                                   last_error = NULL, result = NULL, updated_at = now()
+                FROM old o
+                WHERE t.id = o.id
+                RETURNING %s, o.state AS was
+            ), %s
+            SELECT * FROM redriven
+            """.formatted(TaskRows.columns("t."), QueueCounts.adjust("SELECT queue, was, state FROM redriven"));
 
     private final Database db;
 
@@ -162,21 +189,13 @@ public final class TaskStore {
 
     /** Cancels a pending task. */
     public Task cancel(String queue, long id) {
-        return db.first("""
-                        UPDATE tasks SET state = 'cancelled', finished_at = now(), updated_at = now(),
-                                         lease_owner = NULL, lease_until = NULL
-                        WHERE id = ? AND queue = ? AND state = 'pending'
-                        RETURNING """ + " " + TaskRows.COLUMNS, TaskRows::of, id, queue)
+        return db.first(CANCEL, TaskRows::of, id, queue)
                 .orElseThrow(() -> refusal(queue, id, "cancelled", "it is not pending"));
     }
 
     /** Sends a failed or cancelled task back to pending, due now, with its attempts reset. */
     public Task retry(String queue, long id) {
-        return db.first("""
-                        UPDATE tasks SET state = 'pending', attempts = 0, run_at = now(), finished_at = NULL,
-                                         last_error = NULL, result = NULL, updated_at = now()
-                        WHERE id = ? AND queue = ? AND state IN ('failed', 'cancelled')
-                        RETURNING """ + " " + TaskRows.COLUMNS, TaskRows::of, id, queue)
+        return db.first(RETRY, TaskRows::of, id, queue)
                 .orElseThrow(() -> refusal(queue, id, "retried", "it is neither failed nor cancelled"));
     }
 

@@ -8,6 +8,7 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 
 import io.spindle.Lifecycle;
@@ -21,8 +22,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Two Spindle instances on one database behave as one service: every task is delivered exactly once, an
- * enqueue on one instance wakes the other, and a cancel on one answers the other's long-polls.
+ * Two Spindle instances on one database behave as one service: every task is delivered exactly once (and the
+ * queue's counts, kept by both, come out exact), an enqueue on one instance wakes the other, and a cancel on one
+ * answers the other's long-polls.
  */
 class TwoInstancesTest {
     static TestServer first;
@@ -80,6 +82,17 @@ class TwoInstancesTest {
         assertThat(sink.deliveries().keySet()).containsExactlyInAnyOrderElementsOf(ids);
         assertThat(sink.deliveries().values()).allSatisfy(count -> assertThat(count).isEqualTo(1));
         assertThat(owners).as("both instances claimed tasks").hasSize(2);
+        // both instances' claims and completions kept the queue's counts: exact on either instance
+        for (String base : List.of("http://127.0.0.1:" + first.port(), "http://127.0.0.1:" + second.port())) {
+            var response = java.net.http.HttpClient.newHttpClient().send(
+                    java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/v1/queues/shared")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            var stats = Json.parse(response.body()).path("stats");
+            assertThat(stats.path("succeeded").asLong()).as("succeeded on %s", base).isEqualTo(2000);
+            for (String state : List.of("pending", "scheduled", "running", "failed", "cancelled")) {
+                assertThat(stats.path(state).asLong()).as("%s on %s", state, base).isZero();
+            }
+        }
     }
 
     @Test

@@ -35,7 +35,7 @@ class SettingsLoaderTest {
             new Settings.Health(Duration.ofSeconds(1)),
             Settings.Dispatch.DEFAULTS, Settings.Enqueue.DEFAULTS, Settings.Security.DEFAULTS,
             Settings.ClientLimits.DEFAULTS, Settings.Bus.DEFAULTS, Settings.Listener.DEFAULTS, Settings.Observe.DEFAULTS,
-            Settings.Delivery.DEFAULTS);
+            Settings.Delivery.DEFAULTS, Settings.Maintenance.DEFAULTS);
 
     @Test
     void withNoConfigurationTheDocumentedDefaultsApply() {
@@ -103,6 +103,10 @@ class SettingsLoaderTest {
         values.put("ratelimit.clients.max-clients", "500");
         values.put("ratelimit.clients.idle-timeout", "PT1M");
         values.put("ratelimit.clients.max-streams", "2");
+        values.put("maintenance.interval", "PT2M");
+        values.put("maintenance.vacuum-enabled", "false");
+        values.put("maintenance.vacuum-dead-tuples", "500");
+        values.put("maintenance.vacuum-dead-percent", "25");
         values.put("server.connections.max", "500");
         values.put("server.connections.per-client", "20");
         values.put("server.connections.header-timeout", "PT3S");
@@ -132,7 +136,8 @@ class SettingsLoaderTest {
                 new Settings.Listener(Duration.ofSeconds(2)),
                 new Settings.Observe(Duration.ofSeconds(10)),
                 new Settings.Delivery(List.of(new Settings.SigningSecret(
-                        Base64.getDecoder().decode("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"))))));
+                        Base64.getDecoder().decode("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")))),
+                new Settings.Maintenance(Duration.ofMinutes(2), false, 500, 25)));
     }
 
     @Test
