@@ -1,7 +1,8 @@
 -- EXPLAIN (ANALYZE, BUFFERS, WAL) of the claim and the completion on the table a profiled drain left behind (its
 -- finished rows stay, as retention keeps them), run by bench/profile.sh in one transaction that is rolled back.
 -- The two statements mirror DispatchStore.CLAIM and DispatchStore.END_ATTEMPTS (src/main/java/io/spindle/task/
--- DispatchStore.java) with TaskRows' column list; when those change, change these with them.
+-- DispatchStore.java) with TaskRows' column list and QueueCounts' counted CTE; when those change, change these
+-- with them.
 \set ON_ERROR_STOP 1
 \pset pager off
 BEGIN;
@@ -35,6 +36,20 @@ WITH wanted AS (
     RETURNING t.id, t.queue, t.state, t.payload::text AS payload, t.priority, t.run_at, t.attempts,
               t.max_attempts, t.idempotency_key, t.last_error, t.result::text AS result, t.created_at,
               t.updated_at, t.finished_at
+), counted AS (
+    INSERT INTO queue_counts AS qc (queue, slot, pending, running, succeeded, failed, cancelled)
+    SELECT m.queue, pg_backend_pid(),
+           count(*) FILTER (WHERE m.now = 'pending') - count(*) FILTER (WHERE m.was = 'pending'),
+           count(*) FILTER (WHERE m.now = 'running') - count(*) FILTER (WHERE m.was = 'running'),
+           count(*) FILTER (WHERE m.now = 'succeeded') - count(*) FILTER (WHERE m.was = 'succeeded'),
+           count(*) FILTER (WHERE m.now = 'failed') - count(*) FILTER (WHERE m.was = 'failed'),
+           count(*) FILTER (WHERE m.now = 'cancelled') - count(*) FILTER (WHERE m.was = 'cancelled')
+    FROM (SELECT queue, 'pending', state FROM claimed) AS m(queue, was, now)
+    GROUP BY m.queue
+    ON CONFLICT (queue, slot) DO UPDATE SET
+        pending = qc.pending + excluded.pending, running = qc.running + excluded.running,
+        succeeded = qc.succeeded + excluded.succeeded, failed = qc.failed + excluded.failed,
+        cancelled = qc.cancelled + excluded.cancelled
 )
 SELECT c.*, n.next_run_at, n.db_now
 FROM (SELECT min(run_at) AS next_run_at, now() AS db_now
@@ -45,6 +60,7 @@ LEFT JOIN claimed c ON true;
 SELECT array_agg(id) AS ids, array_agg(attempts) AS attempts, count(*) AS n
 FROM tasks WHERE queue = 'profile_explain' AND state = 'running' \gset
 EXPLAIN (ANALYZE, BUFFERS, WAL, COSTS OFF)
+WITH ended AS (
 UPDATE tasks t SET
     state = c.state,
     result = c.result::json,
@@ -60,5 +76,21 @@ WHERE t.id = c.id AND t.state = 'running' AND t.attempts = c.attempt
   AND (NOT false OR t.lease_until < now())
 RETURNING t.id, t.queue, t.state, t.payload::text AS payload, t.priority, t.run_at, t.attempts,
           t.max_attempts, t.idempotency_key, t.last_error, t.result::text AS result, t.created_at,
-          t.updated_at, t.finished_at;
+          t.updated_at, t.finished_at
+), counted AS (
+    INSERT INTO queue_counts AS qc (queue, slot, pending, running, succeeded, failed, cancelled)
+    SELECT m.queue, pg_backend_pid(),
+           count(*) FILTER (WHERE m.now = 'pending') - count(*) FILTER (WHERE m.was = 'pending'),
+           count(*) FILTER (WHERE m.now = 'running') - count(*) FILTER (WHERE m.was = 'running'),
+           count(*) FILTER (WHERE m.now = 'succeeded') - count(*) FILTER (WHERE m.was = 'succeeded'),
+           count(*) FILTER (WHERE m.now = 'failed') - count(*) FILTER (WHERE m.was = 'failed'),
+           count(*) FILTER (WHERE m.now = 'cancelled') - count(*) FILTER (WHERE m.was = 'cancelled')
+    FROM (SELECT queue, 'running', state FROM ended) AS m(queue, was, now)
+    GROUP BY m.queue
+    ON CONFLICT (queue, slot) DO UPDATE SET
+        pending = qc.pending + excluded.pending, running = qc.running + excluded.running,
+        succeeded = qc.succeeded + excluded.succeeded, failed = qc.failed + excluded.failed,
+        cancelled = qc.cancelled + excluded.cancelled
+)
+SELECT * FROM ended;
 ROLLBACK;
