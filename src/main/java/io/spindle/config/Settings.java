@@ -17,53 +17,13 @@ import java.util.stream.Stream;
  */
 public record Settings(Server server, Connections connections, Db db, Shutdown shutdown, Health health,
                        Dispatch dispatch, Enqueue enqueue, Security security, ClientLimits clientLimits, Bus bus,
-                       Listener listener, Observe observe, Delivery delivery,
-                       Maintenance maintenance) {
+                       Listener listener, Observe observe, Delivery delivery, Maintenance maintenance) {
 
     /** Every key of every part, in the order the documentation lists them. */
     public static final List<Key<?>> KEYS = Stream.of(
-            Server.KEYS, Connections.KEYS, Db.KEYS, Pool.KEYS, Embedded.KEYS, Listener.KEYS, Shutdown.KEYS, Health.KEYS, Observe.KEYS,
-            Dispatch.KEYS, Delivery.KEYS, Maintenance.KEYS, Enqueue.KEYS, Bus.KEYS, Security.KEYS, ClientLimits.KEYS).flatMap(List::stream).toList();
-
-    public Settings withConnections(Connections connections) {
-        return new Settings(server, connections, db, shutdown, health, dispatch, enqueue, security, clientLimits, bus, listener,
-                            observe, delivery, maintenance);
-    }
-
-    public Settings withDb(Db db) {
-        return new Settings(server, connections, db, shutdown, health, dispatch, enqueue, security, clientLimits, bus, listener,
-                            observe, delivery, maintenance);
-    }
-
-    public Settings withDispatch(Dispatch dispatch) {
-        return new Settings(server, connections, db, shutdown, health, dispatch, enqueue, security, clientLimits, bus, listener,
-                            observe, delivery, maintenance);
-    }
-
-    public Settings withSecurity(Security security) {
-        return new Settings(server, connections, db, shutdown, health, dispatch, enqueue, security, clientLimits, bus, listener,
-                            observe, delivery, maintenance);
-    }
-
-    public Settings withClientLimits(ClientLimits clientLimits) {
-        return new Settings(server, connections, db, shutdown, health, dispatch, enqueue, security, clientLimits, bus, listener,
-                            observe, delivery, maintenance);
-    }
-
-    public Settings withBus(Bus bus) {
-        return new Settings(server, connections, db, shutdown, health, dispatch, enqueue, security, clientLimits, bus, listener,
-                            observe, delivery, maintenance);
-    }
-
-    public Settings withDelivery(Delivery delivery) {
-        return new Settings(server, connections, db, shutdown, health, dispatch, enqueue, security, clientLimits, bus, listener,
-                            observe, delivery, maintenance);
-    }
-
-    public Settings withMaintenance(Maintenance maintenance) {
-        return new Settings(server, connections, db, shutdown, health, dispatch, enqueue, security, clientLimits, bus, listener,
-                            observe, delivery, maintenance);
-    }
+            Server.KEYS, Connections.KEYS, Db.KEYS, Pool.KEYS, Embedded.KEYS, Listener.KEYS, Shutdown.KEYS, Health.KEYS,
+            Observe.KEYS, Dispatch.KEYS, Delivery.KEYS, Maintenance.KEYS, Enqueue.KEYS, Bus.KEYS, Security.KEYS,
+            ClientLimits.KEYS).flatMap(List::stream).toList();
 
     /** The HTTP listener. */
     public record Server(String host, int port, long maxPayload) {

@@ -28,6 +28,7 @@ import io.spindle.http.SpindleServer;
 import io.spindle.observe.HttpMetricsFilter;
 import io.spindle.testing.TestDatabase;
 import io.spindle.testing.TestServer;
+import io.spindle.testing.SettingsChange;
 
 /**
  * The event side of Spindle on a real HTTP server and database, wired exactly as {@code Spindle.start} wires
@@ -63,7 +64,7 @@ final class BusServer implements AutoCloseable {
     /** With more routes, e.g. a page for a browser test on the same origin as the streams. */
     static BusServer start(TestDatabase.Fresh db, Settings.Bus bus, MeterRegistry meters,
                            java.util.function.Consumer<io.helidon.webserver.http.HttpRouting.Builder> more) {
-        Settings settings = TestServer.settings(db.jdbcUrl(), db).withBus(bus);
+        Settings settings = SettingsChange.of(TestServer.settings(db.jdbcUrl(), db)).bus(bus).build();
         Lifecycle lifecycle = new Lifecycle();
         try {
             String instance = "test-" + UUID.randomUUID().toString().substring(0, 8);

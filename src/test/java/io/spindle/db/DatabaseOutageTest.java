@@ -23,6 +23,7 @@ import io.spindle.config.Settings;
 import io.spindle.testing.Json;
 import io.spindle.testing.TcpProxy;
 import io.spindle.testing.TestServer;
+import io.spindle.testing.SettingsChange;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -223,6 +224,8 @@ class DatabaseOutageTest {
         created.set(tcp);
         String proxied = m.group(1) + "127.0.0.1:" + tcp.port() + m.group(4);
         Settings.Db db = settings.db();
-        return settings.withDb(new Settings.Db(Optional.of(proxied), db.username(), db.password(), db.pool(), db.embedded()));
+        return SettingsChange.of(settings)
+                .db(new Settings.Db(Optional.of(proxied), db.username(), db.password(), db.pool(), db.embedded()))
+                .build();
     }
 }

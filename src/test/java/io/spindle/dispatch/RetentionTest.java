@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.spindle.config.Settings;
 import io.spindle.testing.Json;
 import io.spindle.testing.TestServer;
+import io.spindle.testing.SettingsChange;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -33,8 +34,8 @@ class RetentionTest {
     static void start() {
         server = TestServer.start(s -> {
             Settings.Dispatch d = s.dispatch();
-            return s.withDispatch(new Settings.Dispatch(d.maxConcurrent(), d.maxClaim(), d.leaseMargin(), d.pollInterval(),
-                                                        d.backendCooldown(), SWEEP, d.completionsPerWorker()));
+            return SettingsChange.of(s).dispatch(new Settings.Dispatch(d.maxConcurrent(), d.maxClaim(), d.leaseMargin(), d.pollInterval(),
+                                                        d.backendCooldown(), SWEEP, d.completionsPerWorker())).build();
         });
     }
 

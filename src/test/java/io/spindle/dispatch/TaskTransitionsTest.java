@@ -23,6 +23,7 @@ import io.spindle.testing.Backend;
 import io.spindle.testing.Exposition;
 import io.spindle.testing.Json;
 import io.spindle.testing.TestServer;
+import io.spindle.testing.SettingsChange;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -48,9 +49,9 @@ class TaskTransitionsTest {
     @BeforeAll
     static void start() {
         backend = Backend.start();
-        server = TestServer.start(s -> s.withDispatch(new Settings.Dispatch(
+        server = TestServer.start(s -> SettingsChange.of(s).dispatch(new Settings.Dispatch(
                 16, 100, Duration.ofMillis(300), Duration.ofHours(1), Duration.ofSeconds(10), Duration.ofMinutes(1),
-                s.dispatch().completionsPerWorker())));
+                s.dispatch().completionsPerWorker())).build());
     }
 
     @AfterAll

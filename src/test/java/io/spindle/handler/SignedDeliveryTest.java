@@ -17,6 +17,7 @@ import io.spindle.testing.Backend.Reply;
 import io.spindle.testing.Json;
 import io.spindle.testing.StandardWebhooks;
 import io.spindle.testing.TestServer;
+import io.spindle.testing.SettingsChange;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -37,8 +38,8 @@ class SignedDeliveryTest {
 
     @BeforeAll
     static void start() {
-        server = TestServer.start(settings -> settings.withDelivery(new Settings.Delivery(
-                List.of(signingSecret(OLD_SECRET), signingSecret(NEW_SECRET)))));
+        server = TestServer.start(settings -> SettingsChange.of(settings).delivery(new Settings.Delivery(
+                List.of(signingSecret(OLD_SECRET), signingSecret(NEW_SECRET)))).build());
     }
 
     @AfterAll

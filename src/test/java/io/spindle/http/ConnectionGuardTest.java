@@ -24,6 +24,7 @@ import io.spindle.testing.Exposition;
 import io.spindle.testing.KeepAliveConnection;
 import io.spindle.testing.RawHttp;
 import io.spindle.testing.TestServer;
+import io.spindle.testing.SettingsChange;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -44,8 +45,8 @@ class ConnectionGuardTest {
 
     @BeforeAll
     static void start() {
-        server = TestServer.start(settings -> settings.withConnections(
-                new Settings.Connections(0, 256, HEADER_TIMEOUT, 1024, IDLE_TIMEOUT)));
+        server = TestServer.start(settings -> SettingsChange.of(settings).connections(
+                new Settings.Connections(0, 256, HEADER_TIMEOUT, 1024, IDLE_TIMEOUT)).build());
     }
 
     @AfterAll

@@ -10,6 +10,7 @@ import io.spindle.config.Settings;
 import io.spindle.testing.RawHttp;
 import io.spindle.testing.Exposition;
 import io.spindle.testing.TestServer;
+import io.spindle.testing.SettingsChange;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -23,8 +24,8 @@ class ClientFloodHttpTest {
 
     @Test
     void manyAddressesLeaveAtMostTheBoundOfLimiters() throws Exception {
-        try (TestServer server = TestServer.start(s -> s.withClientLimits(new Settings.ClientLimits(
-                true, 5, Duration.ofSeconds(60), BOUND, Duration.ofMinutes(5), 10)))) {
+        try (TestServer server = TestServer.start(s -> SettingsChange.of(s).clientLimits(new Settings.ClientLimits(
+                true, 5, Duration.ofSeconds(60), BOUND, Duration.ofMinutes(5), 10)).build())) {
             byte[] request = "GET /v1/queues/default HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
                     .getBytes(StandardCharsets.ISO_8859_1);
             double largest = 0;

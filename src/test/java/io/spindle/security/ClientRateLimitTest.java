@@ -24,6 +24,7 @@ import java.util.regex.Pattern;
 import io.spindle.config.Settings;
 import io.spindle.testing.Problems;
 import io.spindle.testing.TestServer;
+import io.spindle.testing.SettingsChange;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -62,9 +63,9 @@ class ClientRateLimitTest {
         List<Settings.ApiKey> keys = new ArrayList<>(SecurityApiTest.keys().apiKeys());
         keys.add(new Settings.ApiKey("fourth", java.util.Set.of("admin"), io.spindle.config.SettingsLoader.sha256Hex(FOURTH)));
         keys.add(new Settings.ApiKey("fifth", java.util.Set.of("subscriber"), io.spindle.config.SettingsLoader.sha256Hex(FIFTH)));
-        server = TestServer.start(s -> s.withSecurity(new Settings.Security(false, keys))
-                .withClientLimits(new Settings.ClientLimits(true, PERMITS, Duration.ofMinutes(1), 1000,
-                                                            Duration.ofMinutes(5), 2)));
+        server = TestServer.start(s -> SettingsChange.of(s).security(new Settings.Security(false, keys))
+                .clientLimits(new Settings.ClientLimits(true, PERMITS, Duration.ofMinutes(1), 1000,
+                                                            Duration.ofMinutes(5), 2)).build());
         assertThat(call("PUT", "/v1/queues/limited", ADMIN, "{\"handler\": {\"type\": \"log\"}, \"paused\": true}")
                            .statusCode()).isEqualTo(201);
     }

@@ -16,6 +16,7 @@ import io.spindle.config.Settings;
 import io.spindle.config.SettingsLoader;
 import io.spindle.testing.Problems;
 import io.spindle.testing.TestServer;
+import io.spindle.testing.SettingsChange;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -62,7 +63,7 @@ class SecurityApiTest {
     @BeforeAll
     static void start() {
         AUDIT.addHandler(CAPTURE);
-        server = TestServer.start(s -> s.withSecurity(keys()));
+        server = TestServer.start(s -> SettingsChange.of(s).security(keys()).build());
         HttpResponse<String> created = call("PUT", "/v1/queues/sec", ADMIN, "{\"handler\": {\"type\": \"log\"}, \"paused\": true}");
         assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
     }

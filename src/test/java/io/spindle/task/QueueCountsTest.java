@@ -18,6 +18,7 @@ import io.spindle.config.Settings;
 import io.spindle.db.Database;
 import io.spindle.testing.Json;
 import io.spindle.testing.TestServer;
+import io.spindle.testing.SettingsChange;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -41,8 +42,8 @@ class QueueCountsTest {
     static void start() {
         server = TestServer.start(s -> {
             Settings.Dispatch d = s.dispatch();
-            return s.withDispatch(new Settings.Dispatch(d.maxConcurrent(), d.maxClaim(), LEASE_MARGIN, d.pollInterval(),
-                                                        d.backendCooldown(), Duration.ofMillis(300), d.completionsPerWorker()));
+            return SettingsChange.of(s).dispatch(new Settings.Dispatch(d.maxConcurrent(), d.maxClaim(), LEASE_MARGIN, d.pollInterval(),
+                                                        d.backendCooldown(), Duration.ofMillis(300), d.completionsPerWorker())).build();
         });
         Settings settings = TestServer.settings(server.database().jdbcUrl(), server.database());
         other = Database.open(settings.db(), server.database().jdbcUrl(), new SimpleMeterRegistry());
