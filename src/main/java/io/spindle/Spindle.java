@@ -117,7 +117,7 @@ public final class Spindle {
 
         PgListener listener = lifecycle.register("notification-listener", stepTimeout,
                 new PgListener(jdbcUrl, dbSettings.username(), dbSettings.password(), settings.listener().reconnectDelay()));
-        BusWiring events = BusWiring.start(settings.bus(), settings.shutdown().stepTimeout(), database, listener, instance, meters, lifecycle);
+        BusWiring events = BusWiring.start(settings.bus(), stepTimeout, database, listener, instance, meters, lifecycle);
         TopicBus bus = events.bus();
         TaskEvents taskEvents = (event, task) ->
                 bus.publishIfWatched("tasks." + task.queue(), event.type(), () -> TaskJson.summary(task));
@@ -178,8 +178,7 @@ public final class Spindle {
 
         ShutdownReadiness accepting = new ShutdownReadiness();
         AtomicInteger listening = new AtomicInteger();
-        ListenerProbe listenerProbe = new ListenerProbe(settings.server().host(), listening::get, Duration.ofSeconds(1),
-                                                        onListenerDead);
+        ListenerProbe listenerProbe = new ListenerProbe(settings.server().host(), listening::get, onListenerDead);
         ObserveFeature observe = ObserveFeature.builder()
                 .addObserver(HealthObserver.builder()
                                      .details(true)

@@ -1,7 +1,9 @@
 package io.spindle.http;
 
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
 
 import io.micrometer.core.instrument.Counter;
@@ -19,18 +21,16 @@ public final class ConnectionMetrics implements AutoCloseable {
     private final MeterRegistry registry;
     private final Counter refusedAtLimit;
     private final Counter refusedPerClient;
-    private final Counter headerTimeouts;
-    private final Counter slowBodies;
-    private final Counter idle;
+    private final Map<ConnectionRules.Reason, Counter> reaped = new EnumMap<>(ConnectionRules.Reason.class);
     private final List<Meter> gauges = new ArrayList<>();
 
     public ConnectionMetrics(MeterRegistry registry) {
         this.registry = registry;
         this.refusedAtLimit = refused("limit");
         this.refusedPerClient = refused("per-client");
-        this.headerTimeouts = reapedCounter(ConnectionRules.Reason.HEADER_TIMEOUT);
-        this.slowBodies = reapedCounter(ConnectionRules.Reason.SLOW_BODY);
-        this.idle = reapedCounter(ConnectionRules.Reason.IDLE);
+        for (ConnectionRules.Reason reason : ConnectionRules.Reason.values()) {
+            reaped.put(reason, reapedCounter(reason));
+        }
     }
 
     void refusedAtLimit() {
@@ -42,11 +42,7 @@ public final class ConnectionMetrics implements AutoCloseable {
     }
 
     void reaped(ConnectionRules.Reason reason) {
-        switch (reason) {
-            case HEADER_TIMEOUT -> headerTimeouts.increment();
-            case SLOW_BODY -> slowBodies.increment();
-            case IDLE -> idle.increment();
-        }
+        reaped.get(reason).increment();
     }
 
     /** Gauges read from the guard; removed again on {@link #close()} so a later instance can register its own. */

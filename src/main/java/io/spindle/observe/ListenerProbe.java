@@ -27,6 +27,8 @@ public final class ListenerProbe implements HealthCheck, Runnable {
     private static final Logger LOG = Logger.getLogger(ListenerProbe.class.getName());
     /** How often the probe should run. */
     public static final Duration INTERVAL = Duration.ofSeconds(2);
+    /** Longer than a loopback connect takes even on a busy machine; a timeout counts as alive (a full backlog). */
+    static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(1);
     static final int REFUSALS_TO_DIE = 3;
 
     private final InetAddress address;
@@ -40,7 +42,11 @@ public final class ListenerProbe implements HealthCheck, Runnable {
      * @param host the listener's {@code server.host}; a wildcard address is probed on loopback
      * @param port the listener's port, read at each run (known once the server has started)
      */
-    public ListenerProbe(String host, IntSupplier port, Duration connectTimeout, Runnable onDead) {
+    public ListenerProbe(String host, IntSupplier port, Runnable onDead) {
+        this(host, port, CONNECT_TIMEOUT, onDead);
+    }
+
+    ListenerProbe(String host, IntSupplier port, Duration connectTimeout, Runnable onDead) {
         this.address = probeAddress(host);
         this.port = port;
         this.connectTimeout = connectTimeout;
