@@ -24,7 +24,11 @@ public final class DispatchStore {
     /**
      * Each wanted queue is searched in turn (highest priority, then earliest runAt first) up to its own cap,
      * and the outer LIMIT stops the search once the free workers are covered, so rows are locked only as
-     * they are taken.
+     * they are taken. The claim commits without waiting for its WAL to reach the disk ({@code set_config} of
+     * {@code synchronous_commit}, local to this statement's transaction): a claim lost in a database crash
+     * leaves its tasks pending, to run again as after an expired lease, which at-least-once allows; the
+     * attempt's end, written with a synchronous commit, flushes the claim's WAL before it. This takes one
+     * disk flush off every wake-up and half of the drain's.
      */
     private static final String CLAIM = """
             WITH wanted AS (
@@ -47,7 +51,8 @@ public final class DispatchStore {
                 RETURNING %s
             ), %s
             SELECT c.*, n.next_run_at, n.db_now
-            FROM (SELECT min(run_at) AS next_run_at, now() AS db_now
+            FROM (SELECT min(run_at) AS next_run_at, now() AS db_now,
+                         set_config('synchronous_commit', 'off', true) AS commit_mode
                   FROM tasks WHERE state = 'pending' AND attempts >= 0 AND run_at > now()) n
             LEFT JOIN claimed c ON true
             """.formatted(TaskRows.columns("t."), QueueCounts.adjust("SELECT queue, 'pending', state FROM claimed"));
