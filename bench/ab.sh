@@ -40,10 +40,7 @@ done
 die() { echo "ab.sh: $*" >&2; exit 1; }
 say() { echo "== $*" >&2; }
 source "$ROOT/bench/lib.sh"
-use_newest_jdk
-HEAP=${HEAP:-1g}
-export PGHOST=${PGHOST:-127.0.0.1} PGPORT=${PGPORT:-5432} PGUSER=${PGUSER:-postgres}
-export DISPATCH_MAX_dash_CONCURRENT=${DISPATCH_MAX_dash_CONCURRENT:-128}
+bench_defaults
 
 DIRS=(); ENVS=()
 for side in "${SIDES[@]}"; do
@@ -52,11 +49,8 @@ for side in "${SIDES[@]}"; do
     DIRS+=("$(cd "$dir" && pwd)")
     if [[ "$side" == *@* ]]; then ENVS+=("${side#*@}"); else ENVS+=(""); fi
 done
+build_loadgen
 LOADGEN=bench/loadgen/target/loadgen.jar
-if [ ! -f "$LOADGEN" ] || [ -n "$(find bench/loadgen/src bench/loadgen/pom.xml -newer "$LOADGEN" -type f | head -n 1)" ]; then
-    say "building the load generator (bench/loadgen)"
-    (cd bench/loadgen && mvn -B -q package </dev/null >&2) || die "the bench/loadgen build failed"
-fi
 
 RUN=$ROOT/bench/results/ab-$(date -u +%Y%m%dT%H%M%SZ)
 mkdir -p "$RUN"

@@ -60,9 +60,9 @@ public final class DispatchStore {
     /**
      * An attempt's end is written only while that attempt is still current (running, same attempt number); a
      * rescue also requires the lease to be expired still, so a task whose attempt reported meanwhile, or was
-     * handed back and claimed again, is left alone.
+     * handed back and claimed again, is left alone. Package-private for CompletionCostTest, which explains it.
      */
-    private static final String END_ATTEMPTS = """
+    static final String END_ATTEMPTS = """
             WITH ended AS (
                 UPDATE tasks t SET
                     state = c.state,
@@ -195,6 +195,11 @@ public final class DispatchStore {
     }
 
     private List<Task> endAttempts(List<Completion> completions, boolean rescue) {
+        return db.run(c -> Database.list(c, END_ATTEMPTS, TaskRows::of, endAttemptsParameters(c, completions, rescue)));
+    }
+
+    /** The parameters of {@link #END_ATTEMPTS} for these ends: one array a column, and whether they are rescues. */
+    static Object[] endAttemptsParameters(Connection c, List<Completion> completions, boolean rescue) throws SQLException {
         int n = completions.size();
         Object[] ids = new Object[n];
         Object[] attempts = new Object[n];
@@ -223,10 +228,9 @@ public final class DispatchStore {
                 }
             }
         }
-        return db.run(c -> Database.list(c, END_ATTEMPTS, TaskRows::of,
-                c.createArrayOf("int8", ids), c.createArrayOf("int4", attempts), c.createArrayOf("text", states),
-                c.createArrayOf("text", results), c.createArrayOf("text", errors), c.createArrayOf("int8", delays),
-                rescue));
+        return new Object[]{c.createArrayOf("int8", ids), c.createArrayOf("int4", attempts), c.createArrayOf("text", states),
+                            c.createArrayOf("text", results), c.createArrayOf("text", errors), c.createArrayOf("int8", delays),
+                            rescue};
     }
 
     /** An attempt to hand back: its task and the attempt number it ran as. */
