@@ -30,7 +30,6 @@ import io.spindle.dispatch.EnqueueCommitter;
 import io.spindle.dispatch.LeaseReaper;
 import io.spindle.dispatch.PeriodicDuty;
 import io.spindle.dispatch.QueueCatalog;
-import io.spindle.dispatch.QueueRateLimiters;
 import io.spindle.dispatch.RetentionSweeper;
 import io.spindle.dispatch.RetryDecision;
 import io.spindle.dispatch.TableMaintenance;
@@ -128,12 +127,11 @@ public final class Spindle {
                 new HttpTaskHandler(dispatch.backendCooldown(), Clock.systemUTC(),
                                     new DeliverySigner(settings.delivery().signingSecrets(), Clock.systemUTC())));
         Handlers handlers = new Handlers(http, new LogTaskHandler(), new TopicTaskHandler(bus));
-        QueueRateLimiters limiters = new QueueRateLimiters();
         RetryDecision retry = new RetryDecision(new Backoff(RandomGenerator.getDefault()));
         WorkerExecutor workers = lifecycle.register("workers", grace.plusSeconds(10), new WorkerExecutor(
-                dispatch.maxConcurrent(), handlers::forQueue, limiters, completions, dispatchStore,
+                dispatch.maxConcurrent(), handlers::forQueue, completions, dispatchStore,
                 retry, metrics, transitions, wakeup::ring, Clock.systemUTC()));
-        QueueCatalog catalog = new QueueCatalog(queues, limiters::sync);
+        QueueCatalog catalog = new QueueCatalog(queues, configs -> { });
         catalog.refresh();
         lifecycle.register("lease-reaper", stepTimeout, PeriodicDuty.start("lease-reaper", dispatch.leaseMargin(),
                 new LeaseReaper(dispatchStore, retry, transitions)));
@@ -147,7 +145,7 @@ public final class Spindle {
         maintenance.checkAutovacuum();
         lifecycle.register("table-maintenance", stepTimeout,
                            PeriodicDuty.start("table-maintenance", settings.maintenance().interval(), maintenance));
-        Dispatcher dispatcher = new Dispatcher(dispatchStore, catalog, workers, limiters, transitions, wakeup,
+        Dispatcher dispatcher = new Dispatcher(dispatchStore, catalog, workers, transitions, wakeup,
                 new Dispatcher.Settings(dispatch.maxClaim(), dispatch.leaseMargin(), dispatch.pollInterval(), grace),
                 Clock.systemUTC());
 

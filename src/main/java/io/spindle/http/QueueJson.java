@@ -31,6 +31,7 @@ final class QueueJson {
         retry.put("maxBackoff", Durations.format(queue.retry().maxBackoff()));
         node.put("retention", Durations.format(queue.retention()));
         node.put("paused", queue.paused());
+        queue.keyConcurrency().ifPresentOrElse(k -> node.put("keyConcurrency", k), () -> node.putNull("keyConcurrency"));
         QueueStats stats = view.stats();
         ObjectNode s = node.putObject("stats");
         s.put("pending", stats.pending());

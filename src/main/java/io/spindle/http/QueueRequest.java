@@ -45,11 +45,12 @@ final class QueueRequest {
                 .orElse(new Queue.RetryPolicy(DEFAULT_MAX_ATTEMPTS, DEFAULT_MIN_BACKOFF, DEFAULT_MAX_BACKOFF));
         Duration retention = fields.duration("retention", Duration.ZERO, Duration.ofDays(3650), DEFAULT_RETENTION);
         boolean paused = fields.bool("paused", false);
+        Optional<Integer> keyConcurrency = fields.optionalInteger("keyConcurrency", 1, 10_000);
         fields.rejectUnknown();
         if (!errors.isEmpty()) {
             throw new SpindleException.Invalid("The queue is invalid.", errors);
         }
-        return new Queue(name, handler, maxConcurrent, rate, retry, retention, paused);
+        return new Queue(name, handler, maxConcurrent, rate, retry, retention, paused, keyConcurrency);
     }
 
     private static HandlerSpec handler(JsonFields fields) {
