@@ -33,6 +33,7 @@ import io.spindle.dispatch.QueueCatalog;
 import io.spindle.dispatch.RetentionSweeper;
 import io.spindle.dispatch.RetryDecision;
 import io.spindle.dispatch.TableMaintenance;
+import io.spindle.dispatch.LeaseCommands;
 import io.spindle.dispatch.TaskCommands;
 import io.spindle.dispatch.TaskMetrics;
 import io.spindle.dispatch.TaskTransitions;
@@ -46,6 +47,7 @@ import io.spindle.handler.TopicTaskHandler;
 import io.spindle.http.ConnectionBudget;
 import io.spindle.http.ConnectionGuard;
 import io.spindle.http.ConnectionMetrics;
+import io.spindle.http.LeaseRoutes;
 import io.spindle.http.QueueRoutes;
 import io.spindle.http.ShutdownGate;
 import io.spindle.http.SpindleServer;
@@ -194,6 +196,8 @@ public final class Spindle {
         });
         TaskRoutes taskRoutes = new TaskRoutes(committer, new TaskCommands(tasks, transitions), tasks, queues, waiters,
                                                Clock.systemUTC());
+        LeaseRoutes leaseRoutes = new LeaseRoutes(new LeaseCommands(dispatchStore, catalog, tasks, retry, transitions,
+                                                                    dispatch.leaseMargin()));
         ShutdownGate gate = new ShutdownGate();
         ConnectionBudget budget = ConnectionBudget.ofThisProcess(settings.connections().max(), dbSettings.pool().maxSize(),
                                                                  1, dispatch.maxConcurrent());
@@ -206,7 +210,7 @@ public final class Spindle {
         WebServer server = SpindleServer.create(
                 settings.server(), connections, grace, observe, new HttpMetricsFilter(meters),
                 List.of(gate, SecurityFilter.create(settings.security(), clientLimits)),
-                routing -> routing.register("/v1/queues", queueRoutes, taskRoutes)
+                routing -> routing.register("/v1/queues", queueRoutes, taskRoutes, leaseRoutes)
                         .register("/v1/topics", events.topicRoutes())
                         .register("/v1/users", events.notificationRoutes()));
         server.start();

@@ -122,7 +122,9 @@ public final class WorkerExecutor implements AutoCloseable {
                 outcome = new Outcome.Retry("handler error: " + e, Optional.empty());
             }
             metrics.dispatched(queue.name(), Duration.ofNanos(System.nanoTime() - start));
-            completions.submit(Completion.of(task, end(task, queue, outcome)));
+            if (!(outcome instanceof Outcome.Accepted)) { // an accepted task stays running; its backend reports
+                completions.submit(Completion.of(task, end(task, queue, outcome)));
+            }
         } catch (InterruptedException e) {
             interrupted.add(new DispatchStore.Attempt(task.id(), task.attempts()));
         } finally {
@@ -144,6 +146,7 @@ public final class WorkerExecutor implements AutoCloseable {
             case Outcome.Success success -> new AttemptEnd.Succeeded(success.resultJson());
             case Outcome.Fail fail -> new AttemptEnd.Failed(fail.error());
             case Outcome.Retry again -> retry.afterFailure(task, queue.retry(), again.error(), again.notBefore());
+            case Outcome.Accepted accepted -> throw new IllegalArgumentException("an accepted task has not ended");
         };
     }
 

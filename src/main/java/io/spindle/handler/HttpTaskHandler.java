@@ -39,6 +39,8 @@ public final class HttpTaskHandler implements TaskHandler, AutoCloseable {
     private static final HeaderName QUEUE = HeaderNames.create("Spindle-Queue");
     private static final HeaderName ATTEMPT = HeaderNames.create("Spindle-Attempt");
     private static final HeaderName IDEMPOTENCY_KEY = HeaderNames.create("Idempotency-Key");
+    /** The token of the attempt, for a backend that answers 202 and reports later (docs/api.md#long-tasks). */
+    public static final HeaderName LEASE = HeaderNames.create("Spindle-Lease");
     private static final int ERROR_EXCERPT_CHARS = 200;
 
     private final BackendClients clients = new BackendClients();
@@ -109,10 +111,17 @@ public final class HttpTaskHandler implements TaskHandler, AutoCloseable {
                 .header(QUEUE, queue)
                 .header(ATTEMPT, Integer.toString(task.attempts()))
                 .header(IDEMPOTENCY_KEY, id);
+        if (task.leaseToken() != null) {
+            request.header(LEASE, task.leaseToken());
+        }
         signer.headers(task.id(), task.attempts(), payload).forEach(request::header);
         try (HttpClientResponse response = request.submit(payload)) {
             int status = response.status().code();
             byte[] body = readBody(response);
+            if (status == 202) {
+                balancer.succeeded(endpoint);
+                return new Outcome.Accepted();
+            }
             if (status >= 200 && status < 300) {
                 balancer.succeeded(endpoint);
                 return new Outcome.Success(result(status, body));

@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
 
 import io.spindle.db.Database;
 
@@ -179,6 +180,19 @@ public final class DispatchStore {
             SELECT * FROM released
             """.formatted(TaskRows.columns("t."), QueueCounts.adjust("SELECT queue, 'running', state FROM released"));
 
+    /** The running attempt a lease token belongs to, if that attempt is still current. */
+    private static final String BY_LEASE = """
+            SELECT %s FROM tasks t
+            WHERE t.id = ? AND t.queue = ? AND t.state = 'running' AND t.lease_token = ?::uuid
+            """.formatted(TaskRows.columns("t."));
+
+    /** A heartbeat: the lease of the attempt the token belongs to lasts {@code lease_ms} from now. */
+    private static final String EXTEND_LEASE = """
+            UPDATE tasks t SET lease_until = now() + ? * interval '1 millisecond', updated_at = now()
+            WHERE t.id = ? AND t.queue = ? AND t.state = 'running' AND t.lease_token = ?::uuid
+            RETURNING %s
+            """.formatted(TaskRows.columns("t."));
+
     /** Only reads: what to do with each expired lease is decided in Java and written by {@link #END_ATTEMPTS}. */
     private static final String EXPIRED = """
             SELECT %s, coalesce(t.lease_owner, '?') AS lease_owner,
@@ -336,6 +350,16 @@ public final class DispatchStore {
                 c.createArrayOf("int8", ids), c.createArrayOf("int4", attempts), c.createArrayOf("text", states),
                 c.createArrayOf("text", results), c.createArrayOf("text", errors), c.createArrayOf("int8", delays),
                 rescue));
+    }
+
+    /** The running task whose current attempt holds {@code token}; empty when no current attempt does. */
+    public Optional<Task> runningWithLease(String queue, long id, UUID token) {
+        return db.first(BY_LEASE, TaskRows::of, id, queue, token.toString());
+    }
+
+    /** Extends the lease of the current attempt holding {@code token} to {@code lease} from now. */
+    public Optional<Task> extendLease(String queue, long id, UUID token, Duration lease) {
+        return db.first(EXTEND_LEASE, TaskRows::of, lease.toMillis(), id, queue, token.toString());
     }
 
     /** An attempt to hand back: its task and the attempt number it ran as. */
