@@ -9,6 +9,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Logger;
 import java.util.random.RandomGenerator;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.helidon.metrics.api.Metrics;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.observe.ObserveFeature;
@@ -39,6 +40,7 @@ import io.spindle.dispatch.TaskMetrics;
 import io.spindle.dispatch.TaskTransitions;
 import io.spindle.dispatch.Wakeup;
 import io.spindle.dispatch.WorkerExecutor;
+import io.spindle.handler.BackendBreakers;
 import io.spindle.handler.DeliverySigner;
 import io.spindle.handler.Handlers;
 import io.spindle.handler.HttpTaskHandler;
@@ -125,8 +127,16 @@ public final class Spindle {
         TaskTransitions transitions = new TaskTransitions(metrics, taskEvents, waiters, wakeup::ring, notifier::send);
         CompletionWriter completions = lifecycle.register("completion-writer", stepTimeout, new CompletionWriter(
                 dispatchStore, dispatch.maxConcurrent() * dispatch.completionsPerWorker(), transitions));
+        BackendBreakers breakers = new BackendBreakers(settings.delivery().breakerFailureRate(),
+                settings.delivery().breakerMinimumCalls(), dispatch.backendCooldown(), (queue, backend, state) -> {
+                    if (state != BackendBreakers.State.HALF_OPEN) {
+                        bus.publishIfWatched("tasks." + queue, state == BackendBreakers.State.OPEN ? "backend.opened"
+                                : "backend.closed", () -> backendEvent(queue, backend, state));
+                    }
+                    wakeup.ring(); // a queue may be startable again, or its wait has changed
+                }, meters);
         HttpTaskHandler http = lifecycle.register("http-client", stepTimeout,
-                new HttpTaskHandler(dispatch.backendCooldown(), Clock.systemUTC(),
+                new HttpTaskHandler(breakers, Clock.systemUTC(),
                                     new DeliverySigner(settings.delivery().signingSecrets(), Clock.systemUTC())));
         Handlers handlers = new Handlers(http, new LogTaskHandler(), new TopicTaskHandler(bus));
         RetryDecision retry = new RetryDecision(new Backoff(RandomGenerator.getDefault()));
@@ -149,7 +159,7 @@ public final class Spindle {
                            PeriodicDuty.start("table-maintenance", settings.maintenance().interval(), maintenance));
         Dispatcher dispatcher = new Dispatcher(dispatchStore, catalog, workers, transitions, wakeup,
                 new Dispatcher.Settings(dispatch.maxClaim(), dispatch.leaseMargin(), dispatch.pollInterval(), grace),
-                Clock.systemUTC());
+                Clock.systemUTC(), breakers);
 
         listener.on(Notifications.WAKE, payload -> fromOthers(payload, instance).ifPresent(m -> wakeup.ring()));
         listener.on(Notifications.DONE, payload -> fromOthers(payload, instance).ifPresent(m -> {
@@ -189,7 +199,7 @@ public final class Spindle {
                                      .build())
                 .addObserver(MetricsObserver.create())
                 .build();
-        QueueRoutes queueRoutes = new QueueRoutes(queues, changed -> {
+        QueueRoutes queueRoutes = new QueueRoutes(queues, breakers, changed -> {
             notifier.send(Notifications.QUEUES, List.of(changed));
             catalog.refresh();
             wakeup.ring();
@@ -233,6 +243,11 @@ public final class Spindle {
         lifecycle.register("readiness", stepTimeout, accepting);
         LOG.info(() -> "Spindle " + instance + " listening on http://" + settings.server().host() + ":" + server.port());
         return new Running(server, database, instance);
+    }
+
+    private static String backendEvent(String queue, java.net.URI backend, BackendBreakers.State state) {
+        return JsonNodeFactory.instance.objectNode().put("queue", queue).put("url", backend.toString())
+                .put("state", state.text()).toString();
     }
 
     /** A notification sent by another instance; our own were handled in process already. */

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.logging.Logger;
 
+import io.spindle.handler.BackendBreakers;
 import io.spindle.task.DispatchStore;
 import io.spindle.task.HandlerSpec;
 import io.spindle.task.Queue;
@@ -27,6 +28,7 @@ public final class Dispatcher implements AutoCloseable {
     private static final Duration HELD_BACK_POLL = Duration.ofMillis(100);
 
     private final DispatchStore store;
+    private final BackendBreakers breakers;
     private final QueueCatalog catalog;
     private final WorkerExecutor workers;
     private final TaskTransitions transitions;
@@ -42,8 +44,15 @@ public final class Dispatcher implements AutoCloseable {
     public record Settings(int maxClaim, Duration leaseMargin, Duration pollInterval, Duration shutdownGrace) {
     }
 
-    public Dispatcher(DispatchStore store, QueueCatalog catalog, WorkerExecutor workers, TaskTransitions transitions, Wakeup wakeup, Settings settings, Clock clock) {
+    public Dispatcher(DispatchStore store, QueueCatalog catalog, WorkerExecutor workers, TaskTransitions transitions,
+                      Wakeup wakeup, Settings settings, Clock clock) {
+        this(store, catalog, workers, transitions, wakeup, settings, clock, BackendBreakers.standalone(Duration.ZERO));
+    }
+
+    public Dispatcher(DispatchStore store, QueueCatalog catalog, WorkerExecutor workers, TaskTransitions transitions,
+                      Wakeup wakeup, Settings settings, Clock clock, BackendBreakers breakers) {
         this.store = store;
+        this.breakers = breakers;
         this.catalog = catalog;
         this.workers = workers;
         this.transitions = transitions;
@@ -87,6 +96,7 @@ public final class Dispatcher implements AutoCloseable {
             return settings.pollInterval(); // a worker finishing rings the wakeup
         }
         List<DispatchStore.Want> wants = new ArrayList<>();
+        Duration untilBackends = settings.pollInterval();
         List<Queue> queues = new ArrayList<>(catalog.all().values());
         for (int i = 0; i < queues.size(); i++) {
             Queue queue = queues.get((rotation + i) % queues.size());
@@ -95,13 +105,19 @@ public final class Dispatcher implements AutoCloseable {
             }
             // this instance's share is a first cut; the claim holds the bounds across instances
             int count = Math.min(total, queue.maxConcurrent() - workers.running(queue.name()));
+            if (queue.handler() instanceof HandlerSpec.Http http) {
+                // while every backend's breaker is open the queue's tasks stay pending: no attempt spent
+                BackendBreakers.Admission admission = breakers.admission(queue.name(), http.backends());
+                count = Math.min(count, admission.tasks());
+                untilBackends = min(untilBackends, admission.recheckIn().orElse(untilBackends));
+            }
             if (count > 0) {
                 wants.add(new DispatchStore.Want(queue.name(), count, lease(queue)));
             }
         }
         rotation++;
         if (wants.isEmpty()) {
-            return settings.pollInterval();
+            return untilBackends;
         }
         DispatchStore.Claim claim = store.claim(wants, total);
         transitions.started(claim.tasks()); // before they start: a task's end must not be announced before its start
@@ -112,7 +128,7 @@ public final class Dispatcher implements AutoCloseable {
         if (claim.tasks().size() == total) {
             return Duration.ZERO; // took all it could: more may be due
         }
-        Duration wait = settings.pollInterval();
+        Duration wait = untilBackends;
         if (claim.heldBack()) {
             wait = min(wait, HELD_BACK_POLL); // a slot may free up on another instance, which does not ring us
         }

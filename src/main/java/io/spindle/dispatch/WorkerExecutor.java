@@ -122,8 +122,10 @@ public final class WorkerExecutor implements AutoCloseable {
                 outcome = new Outcome.Retry("handler error: " + e, Optional.empty());
             }
             metrics.dispatched(queue.name(), Duration.ofNanos(System.nanoTime() - start));
-            if (!(outcome instanceof Outcome.Accepted)) { // an accepted task stays running; its backend reports
-                completions.submit(Completion.of(task, end(task, queue, outcome)));
+            switch (outcome) {
+                case Outcome.Accepted accepted -> { } // stays running; its backend reports
+                case Outcome.Refused refused -> handBack(task, refused);
+                default -> completions.submit(Completion.of(task, end(task, queue, outcome)));
             }
         } catch (InterruptedException e) {
             interrupted.add(new DispatchStore.Attempt(task.id(), task.attempts()));
@@ -147,7 +149,18 @@ public final class WorkerExecutor implements AutoCloseable {
             case Outcome.Fail fail -> new AttemptEnd.Failed(fail.error());
             case Outcome.Retry again -> retry.afterFailure(task, queue.retry(), again.error(), again.notBefore());
             case Outcome.Accepted accepted -> throw new IllegalArgumentException("an accepted task has not ended");
+            case Outcome.Refused refused -> throw new IllegalArgumentException("a refused task did not start");
         };
+    }
+
+    /** A task no backend would take: back to pending now, its attempt not counted. */
+    private void handBack(Task task, Outcome.Refused refused) {
+        try {
+            transitions.released(store.release(List.of(new DispatchStore.Attempt(task.id(), task.attempts()))));
+        } catch (RuntimeException e) {
+            LOG.warning(() -> "could not hand back task " + task.id() + " (" + refused.reason() + "): " + e.getMessage()
+                              + "; its lease will expire");
+        }
     }
 
     private void signalIdle() {

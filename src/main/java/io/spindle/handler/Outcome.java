@@ -27,6 +27,13 @@ public sealed interface Outcome {
     record Accepted() implements Outcome {
     }
 
+    /**
+     * The task was not delivered: the circuit breaker of every backend of its queue is open. The attempt does not
+     * count; the task goes back to pending as it was.
+     */
+    record Refused(String reason) implements Outcome {
+    }
+
     /** The task cannot succeed; it fails at once, whatever attempts remain. */
     record Fail(String error) implements Outcome {
     }

@@ -35,6 +35,7 @@ final class QueueRequest {
         fields.text("name", 64).filter(n -> !n.equals(name))
                 .ifPresent(n -> fields.error("name", "must equal the name in the path ('" + name + "')"));
         fields.ignore("stats");
+        fields.ignore("backends"); // output: the breakers' states
         HandlerSpec handler = fields.object("handler").map(QueueRequest::handler).orElse(null);
         if (handler == null && !fields.has("handler")) {
             fields.error("handler", "is required");
