@@ -9,6 +9,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Logger;
 import java.util.random.RandomGenerator;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.helidon.metrics.api.Metrics;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.observe.ObserveFeature;
@@ -30,15 +31,16 @@ import io.spindle.dispatch.EnqueueCommitter;
 import io.spindle.dispatch.LeaseReaper;
 import io.spindle.dispatch.PeriodicDuty;
 import io.spindle.dispatch.QueueCatalog;
-import io.spindle.dispatch.QueueRateLimiters;
 import io.spindle.dispatch.RetentionSweeper;
 import io.spindle.dispatch.RetryDecision;
 import io.spindle.dispatch.TableMaintenance;
+import io.spindle.dispatch.LeaseCommands;
 import io.spindle.dispatch.TaskCommands;
 import io.spindle.dispatch.TaskMetrics;
 import io.spindle.dispatch.TaskTransitions;
 import io.spindle.dispatch.Wakeup;
 import io.spindle.dispatch.WorkerExecutor;
+import io.spindle.handler.BackendBreakers;
 import io.spindle.handler.DeliverySigner;
 import io.spindle.handler.Handlers;
 import io.spindle.handler.HttpTaskHandler;
@@ -47,6 +49,7 @@ import io.spindle.handler.TopicTaskHandler;
 import io.spindle.http.ConnectionBudget;
 import io.spindle.http.ConnectionGuard;
 import io.spindle.http.ConnectionMetrics;
+import io.spindle.http.LeaseRoutes;
 import io.spindle.http.QueueRoutes;
 import io.spindle.http.ShutdownGate;
 import io.spindle.http.SpindleServer;
@@ -124,16 +127,23 @@ public final class Spindle {
         TaskTransitions transitions = new TaskTransitions(metrics, taskEvents, waiters, wakeup::ring, notifier::send);
         CompletionWriter completions = lifecycle.register("completion-writer", stepTimeout, new CompletionWriter(
                 dispatchStore, dispatch.maxConcurrent() * dispatch.completionsPerWorker(), transitions));
+        BackendBreakers breakers = new BackendBreakers(settings.delivery().breakerFailureRate(),
+                settings.delivery().breakerMinimumCalls(), dispatch.backendCooldown(), (queue, backend, state) -> {
+                    if (state != BackendBreakers.State.HALF_OPEN) {
+                        bus.publishIfWatched("tasks." + queue, state == BackendBreakers.State.OPEN ? "backend.opened"
+                                : "backend.closed", () -> backendEvent(queue, backend, state));
+                    }
+                    wakeup.ring(); // a queue may be startable again, or its wait has changed
+                }, meters);
         HttpTaskHandler http = lifecycle.register("http-client", stepTimeout,
-                new HttpTaskHandler(dispatch.backendCooldown(), Clock.systemUTC(),
+                new HttpTaskHandler(breakers, Clock.systemUTC(),
                                     new DeliverySigner(settings.delivery().signingSecrets(), Clock.systemUTC())));
         Handlers handlers = new Handlers(http, new LogTaskHandler(), new TopicTaskHandler(bus));
-        QueueRateLimiters limiters = new QueueRateLimiters();
         RetryDecision retry = new RetryDecision(new Backoff(RandomGenerator.getDefault()));
         WorkerExecutor workers = lifecycle.register("workers", grace.plusSeconds(10), new WorkerExecutor(
-                dispatch.maxConcurrent(), handlers::forQueue, limiters, completions, dispatchStore,
+                dispatch.maxConcurrent(), handlers::forQueue, completions, dispatchStore,
                 retry, metrics, transitions, wakeup::ring, Clock.systemUTC()));
-        QueueCatalog catalog = new QueueCatalog(queues, limiters::sync);
+        QueueCatalog catalog = new QueueCatalog(queues, configs -> { });
         catalog.refresh();
         lifecycle.register("lease-reaper", stepTimeout, PeriodicDuty.start("lease-reaper", dispatch.leaseMargin(),
                 new LeaseReaper(dispatchStore, retry, transitions)));
@@ -147,9 +157,9 @@ public final class Spindle {
         maintenance.checkAutovacuum();
         lifecycle.register("table-maintenance", stepTimeout,
                            PeriodicDuty.start("table-maintenance", settings.maintenance().interval(), maintenance));
-        Dispatcher dispatcher = new Dispatcher(dispatchStore, catalog, workers, limiters, transitions, wakeup,
+        Dispatcher dispatcher = new Dispatcher(dispatchStore, catalog, workers, transitions, wakeup,
                 new Dispatcher.Settings(dispatch.maxClaim(), dispatch.leaseMargin(), dispatch.pollInterval(), grace),
-                Clock.systemUTC());
+                Clock.systemUTC(), breakers);
 
         listener.on(Notifications.WAKE, payload -> fromOthers(payload, instance).ifPresent(m -> wakeup.ring()));
         listener.on(Notifications.DONE, payload -> fromOthers(payload, instance).ifPresent(m -> {
@@ -189,13 +199,15 @@ public final class Spindle {
                                      .build())
                 .addObserver(MetricsObserver.create())
                 .build();
-        QueueRoutes queueRoutes = new QueueRoutes(queues, changed -> {
+        QueueRoutes queueRoutes = new QueueRoutes(queues, breakers, changed -> {
             notifier.send(Notifications.QUEUES, List.of(changed));
             catalog.refresh();
             wakeup.ring();
         });
         TaskRoutes taskRoutes = new TaskRoutes(committer, new TaskCommands(tasks, transitions), tasks, queues, waiters,
                                                Clock.systemUTC());
+        LeaseRoutes leaseRoutes = new LeaseRoutes(new LeaseCommands(dispatchStore, catalog, tasks, retry, transitions,
+                                                                    dispatch.leaseMargin()));
         ShutdownGate gate = new ShutdownGate();
         ConnectionBudget budget = ConnectionBudget.ofThisProcess(settings.connections().max(), dbSettings.pool().maxSize(),
                                                                  1, dispatch.maxConcurrent());
@@ -208,7 +220,7 @@ public final class Spindle {
         WebServer server = SpindleServer.create(
                 settings.server(), connections, grace, observe, new HttpMetricsFilter(meters),
                 List.of(gate, SecurityFilter.create(settings.security(), clientLimits)),
-                routing -> routing.register("/v1/queues", queueRoutes, taskRoutes)
+                routing -> routing.register("/v1/queues", queueRoutes, taskRoutes, leaseRoutes)
                         .register("/v1/topics", events.topicRoutes())
                         .register("/v1/users", events.notificationRoutes()));
         server.start();
@@ -231,6 +243,11 @@ public final class Spindle {
         lifecycle.register("readiness", stepTimeout, accepting);
         LOG.info(() -> "Spindle " + instance + " listening on http://" + settings.server().host() + ":" + server.port());
         return new Running(server, database, instance);
+    }
+
+    private static String backendEvent(String queue, java.net.URI backend, BackendBreakers.State state) {
+        return JsonNodeFactory.instance.objectNode().put("queue", queue).put("url", backend.toString())
+                .put("state", state.text()).toString();
     }
 
     /** A notification sent by another instance; our own were handled in process already. */

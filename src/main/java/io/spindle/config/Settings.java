@@ -207,7 +207,8 @@ public record Settings(Server server, Connections connections, Db db, Shutdown s
                 + "wake-ups are immediate");
         public static final Key<Duration> BACKEND_COOLDOWN = Key.duration("dispatch.backend-cooldown",
                 Duration.ofSeconds(10), Duration.ZERO, Duration.ofHours(1),
-                "an http backend that failed 3 times in a row is skipped this long");
+                "how long an http backend's circuit breaker stays open before it lets one probe through (its wait "
+                + "in open)");
         public static final Key<Duration> SWEEP_INTERVAL = Key.duration("dispatch.sweep-interval",
                 Duration.ofMinutes(1), Duration.ofSeconds(1), Duration.ofDays(1),
                 "how often finished tasks past their queue's retention are deleted").formerly("retention.sweep-interval");
@@ -226,19 +227,32 @@ public record Settings(Server server, Connections connections, Db db, Shutdown s
     }
 
     /**
-     * The secrets every http delivery is signed with (Standard Webhooks, docs/api.md#verifying-deliveries): one
-     * {@code webhook-signature} entry per secret, so that a backend can move to a new secret while the old one is
-     * still accepted. No secret: deliveries are unsigned.
+     * How http deliveries are made. The secrets every delivery is signed with (Standard Webhooks,
+     * docs/api.md#verifying-deliveries): one {@code webhook-signature} entry per secret, so that a backend can move to
+     * a new secret while the old one is still accepted; no secret: deliveries are unsigned. And when a backend's
+     * circuit breaker opens: once at least {@code breakerMinimumCalls} deliveries were made to it and
+     * {@code breakerFailureRate} percent of the recent ones failed (its wait in open is
+     * {@code dispatch.backend-cooldown}).
      */
-    public record Delivery(List<SigningSecret> signingSecrets) {
+    public record Delivery(List<SigningSecret> signingSecrets, int breakerFailureRate, int breakerMinimumCalls) {
         public static final Key<String> SIGNING_SECRETS = Key.signingSecrets("delivery.signing-secrets",
                 "the secrets every http delivery is signed with, one signature each (Standard Webhooks; several for "
                 + "rotation); empty: deliveries are unsigned");
-        public static final List<Key<?>> KEYS = List.of(SIGNING_SECRETS);
+        public static final Key<Integer> BREAKER_FAILURE_RATE = Key.integer("delivery.breaker-failure-rate", 50, 1, 100,
+                "percent of an http backend's recent deliveries that must fail (connection error, timeout, 408, 429, "
+                + "5xx) for its circuit breaker to open");
+        public static final Key<Integer> BREAKER_MINIMUM_CALLS = Key.integer("delivery.breaker-minimum-calls", 10, 1,
+                10_000, "deliveries to an http backend before its circuit breaker may open (its window is this many, "
+                + "at least 20)");
+        public static final List<Key<?>> KEYS = List.of(SIGNING_SECRETS, BREAKER_FAILURE_RATE, BREAKER_MINIMUM_CALLS);
         public static final Delivery DEFAULTS = new Delivery(List.of());
 
         public Delivery {
             signingSecrets = List.copyOf(signingSecrets);
+        }
+
+        public Delivery(List<SigningSecret> signingSecrets) {
+            this(signingSecrets, BREAKER_FAILURE_RATE.defaultValue(), BREAKER_MINIMUM_CALLS.defaultValue());
         }
     }
 

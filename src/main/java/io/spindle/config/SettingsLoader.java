@@ -80,7 +80,7 @@ public final class SettingsLoader {
         return new Settings(server, Settings.Connections.from(values), db, Settings.Shutdown.from(values),
                             Settings.Health.from(values), Settings.Dispatch.from(values), Settings.Enqueue.from(values), security(server),
                             clientLimits(values), Settings.Bus.from(values), Settings.Listener.from(values),
-                            Settings.Observe.from(values), delivery(),
+                            Settings.Observe.from(values), delivery(values),
                             Settings.Maintenance.from(values));
     }
 
@@ -88,7 +88,7 @@ public final class SettingsLoader {
      * {@code delivery.signing-secrets}: a comma-separated value (as an environment variable gives it) or a YAML list
      * of {@code whsec_<base64>} secrets. The messages name a secret by its place in the list, never by its value.
      */
-    private Settings.Delivery delivery() {
+    private Settings.Delivery delivery(Key.Values values) {
         String key = Settings.Delivery.SIGNING_SECRETS.name();
         Config node = config.get(key);
         List<String> entries;
@@ -110,7 +110,8 @@ public final class SettingsLoader {
             }
             secrets.add(secret);
         }
-        return new Settings.Delivery(secrets);
+        return new Settings.Delivery(secrets, values.get(Settings.Delivery.BREAKER_FAILURE_RATE),
+                                     values.get(Settings.Delivery.BREAKER_MINIMUM_CALLS));
     }
 
     private static Settings.SigningSecret signingSecret(String key, String which, String entry) {

@@ -4,11 +4,11 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.logging.Logger;
 
+import io.spindle.handler.BackendBreakers;
 import io.spindle.task.DispatchStore;
 import io.spindle.task.HandlerSpec;
 import io.spindle.task.Queue;
@@ -16,7 +16,7 @@ import io.spindle.task.Task;
 
 /**
  * Claims due tasks and starts them. One loop on a virtual thread: claim as many due tasks as there are free
- * workers (within each queue's {@code maxConcurrent} and rate), in one statement, then sleep until woken: by
+ * workers (within each queue's {@code maxConcurrent}, rate and keyConcurrency across instances), in one round trip, then sleep until woken: by
  * an enqueue here or on another instance, by a worker freeing up, or by the timer set to the next
  * {@code runAt}. The poll interval is only a safety net for missed wake-ups.
  */
@@ -24,11 +24,13 @@ public final class Dispatcher implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Dispatcher.class.getName());
     private static final Duration NON_HTTP_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration FAILURE_PAUSE = Duration.ofSeconds(1);
+    /** How soon to look again while a queue's bound shared by the instances held it back. */
+    private static final Duration HELD_BACK_POLL = Duration.ofMillis(100);
 
     private final DispatchStore store;
+    private final BackendBreakers breakers;
     private final QueueCatalog catalog;
     private final WorkerExecutor workers;
-    private final QueueRateLimiters limiters;
     private final TaskTransitions transitions;
     private final Settings settings;
     private final Wakeup wakeup;
@@ -42,12 +44,17 @@ public final class Dispatcher implements AutoCloseable {
     public record Settings(int maxClaim, Duration leaseMargin, Duration pollInterval, Duration shutdownGrace) {
     }
 
-    public Dispatcher(DispatchStore store, QueueCatalog catalog, WorkerExecutor workers, QueueRateLimiters limiters,
-                      TaskTransitions transitions, Wakeup wakeup, Settings settings, Clock clock) {
+    public Dispatcher(DispatchStore store, QueueCatalog catalog, WorkerExecutor workers, TaskTransitions transitions,
+                      Wakeup wakeup, Settings settings, Clock clock) {
+        this(store, catalog, workers, transitions, wakeup, settings, clock, BackendBreakers.standalone(Duration.ZERO));
+    }
+
+    public Dispatcher(DispatchStore store, QueueCatalog catalog, WorkerExecutor workers, TaskTransitions transitions,
+                      Wakeup wakeup, Settings settings, Clock clock, BackendBreakers breakers) {
         this.store = store;
+        this.breakers = breakers;
         this.catalog = catalog;
         this.workers = workers;
-        this.limiters = limiters;
         this.transitions = transitions;
         this.wakeup = wakeup;
         this.settings = settings;
@@ -88,47 +95,45 @@ public final class Dispatcher implements AutoCloseable {
         if (total == 0) {
             return settings.pollInterval(); // a worker finishing rings the wakeup
         }
-        Duration wait = settings.pollInterval();
         List<DispatchStore.Want> wants = new ArrayList<>();
-        Map<String, Integer> rateCapped = new HashMap<>();
+        Duration untilBackends = settings.pollInterval();
         List<Queue> queues = new ArrayList<>(catalog.all().values());
         for (int i = 0; i < queues.size(); i++) {
             Queue queue = queues.get((rotation + i) % queues.size());
             if (queue.paused()) {
                 continue;
             }
-            int capacity = queue.maxConcurrent() - workers.running(queue.name());
-            int rateAllows = limiters.available(queue);
-            int count = Math.min(total, Math.min(capacity, rateAllows));
-            if (rateAllows < Math.min(total, capacity)) {
-                rateCapped.put(queue.name(), count);
+            // this instance's share is a first cut; the claim holds the bounds across instances
+            int count = Math.min(total, queue.maxConcurrent() - workers.running(queue.name()));
+            if (queue.handler() instanceof HandlerSpec.Http http) {
+                // while every backend's breaker is open the queue's tasks stay pending: no attempt spent
+                BackendBreakers.Admission admission = breakers.admission(queue.name(), http.backends());
+                count = Math.min(count, admission.tasks());
+                untilBackends = min(untilBackends, admission.recheckIn().orElse(untilBackends));
             }
             if (count > 0) {
                 wants.add(new DispatchStore.Want(queue.name(), count, lease(queue)));
-            } else if (rateAllows == 0) {
-                wait = min(wait, limiters.refreshPeriod(queue)); // due tasks may be waiting for the rate
             }
         }
         rotation++;
         if (wants.isEmpty()) {
-            return wait;
+            return untilBackends;
         }
         DispatchStore.Claim claim = store.claim(wants, total);
         transitions.started(claim.tasks()); // before they start: a task's end must not be announced before its start
         Map<String, Queue> byName = catalog.all();
-        Map<String, Integer> claimedByQueue = new HashMap<>();
         for (Task task : claim.tasks()) {
             workers.start(task, byName.get(task.queue()));
-            claimedByQueue.merge(task.queue(), 1, Integer::sum);
         }
         if (claim.tasks().size() == total) {
             return Duration.ZERO; // took all it could: more may be due
         }
-        for (var capped : rateCapped.entrySet()) {
-            if (claimedByQueue.getOrDefault(capped.getKey(), 0) >= capped.getValue()) {
-                // the rate, not the backlog, stopped this queue: look again when the rate refreshes
-                wait = min(wait, limiters.refreshPeriod(byName.get(capped.getKey())));
-            }
+        Duration wait = untilBackends;
+        if (claim.heldBack()) {
+            wait = min(wait, HELD_BACK_POLL); // a slot may free up on another instance, which does not ring us
+        }
+        if (claim.rateFreeIn().isPresent()) {
+            wait = min(wait, claim.rateFreeIn().get()); // the rate, not the backlog, stopped a queue
         }
         Duration untilRateOrPoll = wait;
         return claim.nextDueIn().map(next -> min(next, untilRateOrPoll)).orElse(wait);

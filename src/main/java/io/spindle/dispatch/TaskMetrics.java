@@ -12,7 +12,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
 /**
- * Task meters: every transition (enqueued, started, attempts ended by outcome, redriven), dispatch duration,
+ * Task meters: every transition (enqueued, started, heartbeats, attempts ended by outcome, redriven), dispatch duration,
  * claim batch sizes, busy workers and waiting long-polls. Series grow with the number of queues, which the operator controls.
  */
 public final class TaskMetrics {
@@ -21,6 +21,7 @@ public final class TaskMetrics {
     private final Map<String, Counter> started = new ConcurrentHashMap<>();
     private final Map<String, Counter> finished = new ConcurrentHashMap<>();
     private final Map<String, Counter> redriven = new ConcurrentHashMap<>();
+    private final Map<String, Counter> heartbeats = new ConcurrentHashMap<>();
     private final Map<String, Timer> durations = new ConcurrentHashMap<>();
     private final DistributionSummary claimBatch;
 
@@ -47,6 +48,10 @@ public final class TaskMetrics {
     public void finished(String queue, String outcome) {
         count(finished, "spindle.tasks.finished", "Task attempts ended, and pending tasks cancelled, by outcome",
               queue, outcome);
+    }
+
+    public void heartbeat(String queue) {
+        count(heartbeats, "spindle.tasks.heartbeats", "Leases of long tasks extended by their backend", queue, null);
     }
 
     public void redriven(String queue) {

@@ -31,7 +31,7 @@ public final class TaskTransitions {
 
     /** What happened to the rows of one call. */
     private enum Kind {
-        CREATED, STARTED, ATTEMPT_ENDED, RESCUED, CANCELLED, REDRIVEN, RELEASED
+        CREATED, STARTED, EXTENDED, ATTEMPT_ENDED, RESCUED, CANCELLED, REDRIVEN, RELEASED
     }
 
     private final TaskMetrics metrics;
@@ -61,6 +61,11 @@ public final class TaskTransitions {
             metrics.claimed(tasks.size());
         }
         apply(Kind.STARTED, tasks);
+    }
+
+    /** running, still: a long task's backend extended the lease (a heartbeat); counted, not announced. */
+    public void extended(Task task) {
+        metrics.heartbeat(task.queue());
     }
 
     /** running → succeeded, pending (retrying) or failed: attempts that reported their end. */
@@ -119,6 +124,7 @@ public final class TaskTransitions {
         switch (kind) {
             case CREATED -> metrics.enqueued(queue);
             case STARTED -> metrics.started(queue);
+            case EXTENDED -> metrics.heartbeat(queue);
             case ATTEMPT_ENDED -> metrics.finished(queue, task.state() == TaskState.PENDING ? "retried" : task.state().dbName());
             case RESCUED -> metrics.finished(queue, "rescued");
             case CANCELLED -> metrics.finished(queue, "cancelled");

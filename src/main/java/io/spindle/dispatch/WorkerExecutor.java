@@ -29,8 +29,7 @@ import io.spindle.task.Task;
  * Runs claimed tasks, each on a virtual thread of its own, bounded by a global {@link Semaphore}
  * ({@code worker.max-concurrent}) and by each queue's {@code maxConcurrent}. The dispatcher may claim ahead:
  * up to as many tasks again as there are workers wait for a permit on their own virtual threads, so the next
- * claim overlaps the running deliveries instead of following them. A queue's rate is waited for on the
- * task's virtual thread. Results go to the {@link CompletionWriter}; on shutdown, tasks still waiting are
+ * claim overlaps the running deliveries instead of following them (a queue's rate is held by the claim). Results go to the {@link CompletionWriter}; on shutdown, tasks still waiting are
  * handed back at once, and tasks still running at the deadline are interrupted and handed back too, in both
  * cases to pending without counting the attempt.
  */
@@ -47,7 +46,6 @@ public final class WorkerExecutor implements AutoCloseable {
     private final Map<String, AtomicInteger> runningByQueue = new ConcurrentHashMap<>();
     private final ConcurrentLinkedQueue<DispatchStore.Attempt> interrupted = new ConcurrentLinkedQueue<>();
     private final Function<Queue, TaskHandler> handlers;
-    private final QueueRateLimiters limiters;
     private final CompletionWriter completions;
     private final DispatchStore store;
     private final RetryDecision retry;
@@ -61,7 +59,6 @@ public final class WorkerExecutor implements AutoCloseable {
 
     public WorkerExecutor(int maxConcurrent,
                           Function<Queue, TaskHandler> handlers,
-                          QueueRateLimiters limiters,
                           CompletionWriter completions,
                           DispatchStore store,
                           RetryDecision retry,
@@ -73,7 +70,6 @@ public final class WorkerExecutor implements AutoCloseable {
         this.maxClaimed = 2 * maxConcurrent;
         this.permits = new Semaphore(maxConcurrent);
         this.handlers = handlers;
-        this.limiters = limiters;
         this.completions = completions;
         this.store = store;
         this.retry = retry;
@@ -117,7 +113,6 @@ public final class WorkerExecutor implements AutoCloseable {
             }
             running.put(task.id(), Thread.currentThread());
             waiting.remove(task.id());
-            limiters.acquire(queue);
             long start = System.nanoTime();
             Outcome outcome;
             try {
@@ -127,7 +122,11 @@ public final class WorkerExecutor implements AutoCloseable {
                 outcome = new Outcome.Retry("handler error: " + e, Optional.empty());
             }
             metrics.dispatched(queue.name(), Duration.ofNanos(System.nanoTime() - start));
-            completions.submit(Completion.of(task, end(task, queue, outcome)));
+            switch (outcome) {
+                case Outcome.Accepted accepted -> { } // stays running; its backend reports
+                case Outcome.Refused refused -> handBack(task, refused);
+                default -> completions.submit(Completion.of(task, end(task, queue, outcome)));
+            }
         } catch (InterruptedException e) {
             interrupted.add(new DispatchStore.Attempt(task.id(), task.attempts()));
         } finally {
@@ -149,7 +148,19 @@ public final class WorkerExecutor implements AutoCloseable {
             case Outcome.Success success -> new AttemptEnd.Succeeded(success.resultJson());
             case Outcome.Fail fail -> new AttemptEnd.Failed(fail.error());
             case Outcome.Retry again -> retry.afterFailure(task, queue.retry(), again.error(), again.notBefore());
+            case Outcome.Accepted accepted -> throw new IllegalArgumentException("an accepted task has not ended");
+            case Outcome.Refused refused -> throw new IllegalArgumentException("a refused task did not start");
         };
+    }
+
+    /** A task no backend would take: back to pending now, its attempt not counted. */
+    private void handBack(Task task, Outcome.Refused refused) {
+        try {
+            transitions.released(store.release(List.of(new DispatchStore.Attempt(task.id(), task.attempts()))));
+        } catch (RuntimeException e) {
+            LOG.warning(() -> "could not hand back task " + task.id() + " (" + refused.reason() + "): " + e.getMessage()
+                              + "; its lease will expire");
+        }
     }
 
     private void signalIdle() {

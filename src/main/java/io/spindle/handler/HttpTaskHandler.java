@@ -27,8 +27,9 @@ import io.spindle.task.Task;
 
 /**
  * Delivers a task by POSTing its payload to one backend of its queue, chosen by that queue's
- * {@link Balancer} (one per queue, at most {@value QueueBalancers#MAX_QUEUES} kept), and turns the answer
- * into an {@link Outcome}. Thread-safe; close it after the last task has finished to release the pooled
+ * {@link Balancer} (one per queue, at most {@value QueueBalancers#MAX_QUEUES} kept) among the backends whose
+ * circuit breaker lets it through, tells the breaker how the delivery went, and turns the answer into an
+ * {@link Outcome}. Thread-safe; close it after the last task has finished to release the pooled
  * connections.
  */
 public final class HttpTaskHandler implements TaskHandler, AutoCloseable {
@@ -39,6 +40,8 @@ public final class HttpTaskHandler implements TaskHandler, AutoCloseable {
     private static final HeaderName QUEUE = HeaderNames.create("Spindle-Queue");
     private static final HeaderName ATTEMPT = HeaderNames.create("Spindle-Attempt");
     private static final HeaderName IDEMPOTENCY_KEY = HeaderNames.create("Idempotency-Key");
+    /** The token of the attempt, for a backend that answers 202 and reports later (docs/api.md#long-tasks). */
+    public static final HeaderName LEASE = HeaderNames.create("Spindle-Lease");
     private static final int ERROR_EXCERPT_CHARS = 200;
 
     private final BackendClients clients = new BackendClients();
@@ -47,25 +50,25 @@ public final class HttpTaskHandler implements TaskHandler, AutoCloseable {
     private final LongSupplier nanoTime;
     private final DeliverySigner signer;
 
-    /** Backends cool down for {@link Balancer#DEFAULT_COOL_DOWN}; time is the system's. */
+    /** Breakers open for 10 s; time is the system's. */
     public HttpTaskHandler() {
-        this(Balancer.DEFAULT_COOL_DOWN, Clock.systemUTC());
+        this(Duration.ofSeconds(10), Clock.systemUTC());
     }
 
     /**
-     * @param coolDown how long a backend is skipped after {@value Balancer#EJECT_AFTER} failures in a row
-     * @param clock    the wall clock, against which an HTTP-date in {@code Retry-After} is read
+     * @param waitInOpen how long a backend's breaker stays open before one probe (default thresholds)
+     * @param clock      the wall clock, against which an HTTP-date in {@code Retry-After} is read
      */
-    public HttpTaskHandler(Duration coolDown, Clock clock) {
-        this(coolDown, clock, DeliverySigner.UNSIGNED);
+    public HttpTaskHandler(Duration waitInOpen, Clock clock) {
+        this(BackendBreakers.standalone(waitInOpen), clock, DeliverySigner.UNSIGNED);
     }
 
     /** @param signer adds the Standard Webhooks signature headers to each delivery (or none) */
-    public HttpTaskHandler(Duration coolDown, Clock clock, DeliverySigner signer) {
+    public HttpTaskHandler(BackendBreakers breakers, Clock clock, DeliverySigner signer) {
         this.clock = clock;
         this.signer = signer;
         this.nanoTime = System::nanoTime;
-        this.balancers = new QueueBalancers(coolDown, nanoTime);
+        this.balancers = new QueueBalancers(breakers);
     }
 
     @Override
@@ -82,22 +85,46 @@ public final class HttpTaskHandler implements TaskHandler, AutoCloseable {
         } catch (IllegalArgumentException e) {
             return new Outcome.Fail("cannot build the backend URL: " + e.getMessage());
         }
-        URI endpoint = balancer.next();
+        Optional<Balancer.Choice> chosen = balancer.next();
+        if (chosen.isEmpty()) {
+            return new Outcome.Refused("the circuit breaker of every backend of queue " + queue.name() + " is open");
+        }
+        Balancer.Choice choice = chosen.get();
         long start = nanoTime.getAsLong();
         try {
-            return deliver(spec, queue.name(), task, endpoint, balancer, start);
+            return deliver(spec, queue.name(), task, choice, start);
         } catch (RuntimeException e) {
             if (interruption(e)) {
-                throw interrupted("interrupted while delivering task " + task.id() + " to " + endpoint, e);
+                choice.breaker().releasePermission();
+                throw interrupted("interrupted while delivering task " + task.id() + " to " + choice.endpoint(), e);
             }
-            balancer.failed(endpoint);
-            return new Outcome.Retry(describe(e, spec.timeout()) + " from " + endpoint + after(start),
-                                     Optional.empty());
+            String error = describe(e, spec.timeout()) + " from " + choice.endpoint() + after(start);
+            failed(choice, start, error);
+            return new Outcome.Retry(error, Optional.empty());
+        } catch (InterruptedException e) {
+            choice.breaker().releasePermission();
+            throw e;
         }
     }
 
-    private Outcome deliver(HandlerSpec.Http spec, String queue, Task task, URI endpoint, Balancer balancer, long start)
+    private void failed(Balancer.Choice choice, long start, String error) {
+        choice.breaker().onError(nanoTime.getAsLong() - start, TimeUnit.NANOSECONDS, new BackendFailure(error));
+    }
+
+    private void answered(Balancer.Choice choice, long start) {
+        choice.breaker().onSuccess(nanoTime.getAsLong() - start, TimeUnit.NANOSECONDS);
+    }
+
+    /** A failed delivery as its backend's breaker records it. */
+    private static final class BackendFailure extends RuntimeException {
+        BackendFailure(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    private Outcome deliver(HandlerSpec.Http spec, String queue, Task task, Balancer.Choice choice, long start)
             throws InterruptedException {
+        URI endpoint = choice.endpoint();
         String id = Long.toString(task.id());
         byte[] payload = task.payload().getBytes(StandardCharsets.UTF_8);
         HttpClientRequest request = clients.forTimeout(spec.timeout())
@@ -109,22 +136,29 @@ public final class HttpTaskHandler implements TaskHandler, AutoCloseable {
                 .header(QUEUE, queue)
                 .header(ATTEMPT, Integer.toString(task.attempts()))
                 .header(IDEMPOTENCY_KEY, id);
+        if (task.leaseToken() != null) {
+            request.header(LEASE, task.leaseToken());
+        }
         signer.headers(task.id(), task.attempts(), payload).forEach(request::header);
         try (HttpClientResponse response = request.submit(payload)) {
             int status = response.status().code();
             byte[] body = readBody(response);
+            if (status == 202) {
+                answered(choice, start);
+                return new Outcome.Accepted();
+            }
             if (status >= 200 && status < 300) {
-                balancer.succeeded(endpoint);
+                answered(choice, start);
                 return new Outcome.Success(result(status, body));
             }
             String error = "HTTP " + status + " from " + endpoint + after(start) + excerpt(body);
             if (status == 408 || status == 429 || status >= 500) {
-                balancer.failed(endpoint);
+                failed(choice, start, error);
                 Optional<Duration> notBefore = RetryAfter.parse(response.headers().first(HeaderNames.RETRY_AFTER)
                                                                         .orElse(null), clock);
                 return new Outcome.Retry(error, notBefore);
             }
-            balancer.succeeded(endpoint);
+            answered(choice, start); // alive, even if it did not take the task
             if (status >= 400) {
                 return new Outcome.Fail(error);
             }

@@ -20,6 +20,20 @@ public sealed interface Outcome {
     record Retry(String error, Optional<Duration> notBefore) implements Outcome {
     }
 
+    /**
+     * The backend took the task and will report its end ({@code 202 Accepted}): the task stays running under its
+     * lease, which the backend extends by heartbeats.
+     */
+    record Accepted() implements Outcome {
+    }
+
+    /**
+     * The task was not delivered: the circuit breaker of every backend of its queue is open. The attempt does not
+     * count; the task goes back to pending as it was.
+     */
+    record Refused(String reason) implements Outcome {
+    }
+
     /** The task cannot succeed; it fails at once, whatever attempts remain. */
     record Fail(String error) implements Outcome {
     }

@@ -1,17 +1,15 @@
 package io.spindle.handler;
 
 import java.net.URI;
-import java.time.Duration;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.LongSupplier;
 
 import io.helidon.common.uri.UriEncoding;
 import io.spindle.task.HandlerSpec;
 
 /**
- * The balancer of each HTTP queue, kept across tasks so that ejections outlast one attempt. At most
+ * The balancer of each HTTP queue, kept across tasks (its backends' breakers are kept by {@link BackendBreakers}). At most
  * {@value #MAX_QUEUES} are kept; past that, arbitrary entries are evicted, which only forgets recent
  * failures (deleted queues leave entries behind until then).
  */
@@ -19,17 +17,15 @@ final class QueueBalancers {
     static final int MAX_QUEUES = 10_000;
 
     private final ConcurrentHashMap<String, Route> routes = new ConcurrentHashMap<>();
-    private final Duration coolDown;
-    private final LongSupplier nanoTime;
+    private final BackendBreakers breakers;
     private final int maxQueues;
 
-    QueueBalancers(Duration coolDown, LongSupplier nanoTime) {
-        this(coolDown, nanoTime, MAX_QUEUES);
+    QueueBalancers(BackendBreakers breakers) {
+        this(breakers, MAX_QUEUES);
     }
 
-    QueueBalancers(Duration coolDown, LongSupplier nanoTime, int maxQueues) {
-        this.coolDown = coolDown;
-        this.nanoTime = nanoTime;
+    QueueBalancers(BackendBreakers breakers, int maxQueues) {
+        this.breakers = breakers;
         this.maxQueues = maxQueues;
     }
 
@@ -39,7 +35,8 @@ final class QueueBalancers {
         if (route != null && route.serves(spec)) {
             return route;
         }
-        Route fresh = routes.compute(queue, (name, old) -> old != null && old.serves(spec) ? old : build(spec));
+        Route built = build(queue, spec); // outside the map's lock: a new breaker registers its meters
+        Route fresh = routes.compute(queue, (name, old) -> old != null && old.serves(spec) ? old : built);
         if (route == null && routes.size() > maxQueues) {
             evictOtherThan(queue);
         }
@@ -59,9 +56,10 @@ final class QueueBalancers {
         }
     }
 
-    private Route build(HandlerSpec.Http spec) {
+    private Route build(String queue, HandlerSpec.Http spec) {
         List<URI> endpoints = spec.backends().stream().map(backend -> endpoint(backend, spec.path())).toList();
-        return new Route(spec.backends(), spec.path(), new Balancer(endpoints, coolDown, nanoTime));
+        return new Route(spec.backends(), spec.path(),
+                         new Balancer(spec.backends(), endpoints, backend -> breakers.of(queue, backend)));
     }
 
     /** {@code backend} + {@code path}; a path that is not valid URI text is percent-encoded as Helidon would. */

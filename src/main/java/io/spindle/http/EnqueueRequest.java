@@ -21,6 +21,7 @@ final class EnqueueRequest {
     static final int MAX_PAYLOAD_BYTES = 256 * 1024;
     static final int MAX_BATCH = 1000;
     static final int MAX_KEY_LENGTH = 256;
+    static final int MAX_CONCURRENCY_KEY_LENGTH = 128;
     private static final Duration MAX_DELAY = Duration.ofDays(365);
     private static final Instant FIRST_INSTANT = Instant.parse("0001-01-01T00:00:00Z");
     private static final Instant LAST_INSTANT = Instant.parse("9999-12-31T23:59:59.999999999Z");
@@ -82,9 +83,12 @@ final class EnqueueRequest {
         if (bodyKey.isPresent() && idempotencyHeader.isPresent() && !bodyKey.get().equals(idempotencyHeader.get())) {
             fields.error("key", "differs from the Idempotency-Key header");
         }
+        Optional<String> concurrencyKey = fields.text("concurrencyKey", MAX_CONCURRENCY_KEY_LENGTH);
+        concurrencyKey.filter(String::isEmpty).ifPresent(k -> fields.error("concurrencyKey", "must not be empty"));
         fields.rejectUnknown();
         Instant due = delay.map(d -> clock.instant().plus(d)).orElse(runAt.orElse(null));
-        return new NewTask(queue, payload, priority, due, maxAttempts, bodyKey.or(() -> idempotencyHeader).orElse(null));
+        return new NewTask(queue, payload, priority, due, maxAttempts, bodyKey.or(() -> idempotencyHeader).orElse(null),
+                           concurrencyKey.orElse(null));
     }
 
     private static Optional<Instant> instant(JsonFields fields, String text) {

@@ -35,6 +35,7 @@ final class QueueRequest {
         fields.text("name", 64).filter(n -> !n.equals(name))
                 .ifPresent(n -> fields.error("name", "must equal the name in the path ('" + name + "')"));
         fields.ignore("stats");
+        fields.ignore("backends"); // output: the breakers' states
         HandlerSpec handler = fields.object("handler").map(QueueRequest::handler).orElse(null);
         if (handler == null && !fields.has("handler")) {
             fields.error("handler", "is required");
@@ -45,11 +46,12 @@ final class QueueRequest {
                 .orElse(new Queue.RetryPolicy(DEFAULT_MAX_ATTEMPTS, DEFAULT_MIN_BACKOFF, DEFAULT_MAX_BACKOFF));
         Duration retention = fields.duration("retention", Duration.ZERO, Duration.ofDays(3650), DEFAULT_RETENTION);
         boolean paused = fields.bool("paused", false);
+        Optional<Integer> keyConcurrency = fields.optionalInteger("keyConcurrency", 1, 10_000);
         fields.rejectUnknown();
         if (!errors.isEmpty()) {
             throw new SpindleException.Invalid("The queue is invalid.", errors);
         }
-        return new Queue(name, handler, maxConcurrent, rate, retry, retention, paused);
+        return new Queue(name, handler, maxConcurrent, rate, retry, retention, paused, keyConcurrency);
     }
 
     private static HandlerSpec handler(JsonFields fields) {

@@ -8,6 +8,7 @@ import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import io.spindle.handler.BackendBreakers;
 import io.spindle.task.Names;
 import io.spindle.task.Queue;
 import io.spindle.task.QueueStore;
@@ -17,11 +18,16 @@ import io.spindle.task.QueueStore;
  */
 public final class QueueRoutes implements HttpService {
     private final QueueStore queues;
+    private final BackendBreakers breakers;
     private final Consumer<String> changed;
 
-    /** @param changed told the name of each queue whose configuration changed (created, replaced, paused, ...) */
-    public QueueRoutes(QueueStore queues, Consumer<String> changed) {
+    /**
+     * @param breakers the circuit breakers of the http backends, whose states a queue shows
+     * @param changed  told the name of each queue whose configuration changed (created, replaced, paused, ...)
+     */
+    public QueueRoutes(QueueStore queues, BackendBreakers breakers, Consumer<String> changed) {
         this.queues = queues;
+        this.breakers = breakers;
         this.changed = changed;
     }
 
@@ -42,7 +48,7 @@ public final class QueueRoutes implements HttpService {
     private void list(ServerRequest req, ServerResponse res) {
         var items = Json.mapper().createObjectNode();
         var array = items.putArray("items");
-        queues.list().forEach(view -> array.add(QueueJson.of(view)));
+        queues.list().forEach(view -> array.add(QueueJson.of(view, breakers)));
         JsonResponses.send(res, Status.OK_200, items);
     }
 
@@ -55,12 +61,12 @@ public final class QueueRoutes implements HttpService {
             res.header(HeaderNames.LOCATION, "/v1/queues/" + name);
         }
         JsonResponses.send(res, saved == QueueStore.Saved.CREATED ? Status.CREATED_201 : Status.OK_200,
-                           QueueJson.of(queues.get(name)));
+                           QueueJson.of(queues.get(name), breakers));
     }
 
     private void get(ServerRequest req, ServerResponse res) {
         String name = Names.requireQueueName(req.path().pathParameters().get("name"));
-        JsonResponses.send(res, Status.OK_200, QueueJson.of(queues.get(name)));
+        JsonResponses.send(res, Status.OK_200, QueueJson.of(queues.get(name), breakers));
     }
 
     private void delete(ServerRequest req, ServerResponse res) {
@@ -74,6 +80,6 @@ public final class QueueRoutes implements HttpService {
         String name = Names.requireQueueName(req.path().pathParameters().get("name"));
         var view = queues.setPaused(name, paused);
         changed.accept(name);
-        JsonResponses.send(res, Status.OK_200, QueueJson.of(view));
+        JsonResponses.send(res, Status.OK_200, QueueJson.of(view, breakers));
     }
 }

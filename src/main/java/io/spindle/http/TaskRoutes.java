@@ -122,12 +122,12 @@ public final class TaskRoutes implements HttpService {
         JsonResponses.sendBytes(res, Status.OK_200, TaskJson.one(task));
     }
 
-    private static String queueName(ServerRequest req) {
+    static String queueName(ServerRequest req) {
         return Names.requireQueueName(req.path().pathParameters().get("name"));
     }
 
     /** Ids are opaque to clients; one that is not ours names no task. */
-    private static long taskId(ServerRequest req, String queue) {
+    static long taskId(ServerRequest req, String queue) {
         String raw = req.path().pathParameters().get("id");
         try {
             long id = Long.parseLong(raw);

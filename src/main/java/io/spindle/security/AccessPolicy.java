@@ -9,6 +9,8 @@ import java.util.Set;
  * known route need {@code admin}: a new route is closed until it is classified here.
  */
 public final class AccessPolicy {
+    /** {@code POST /v1/queues/{name}/tasks/{id}/…}: a client's retry, and a long task's backend reporting. */
+    private static final Set<String> TASK_ACTIONS = Set.of("retry", "heartbeat", "complete", "fail");
 
     /** What a route does, and the roles that may do it. */
     public enum Access {
@@ -97,8 +99,8 @@ public final class AccessPolicy {
                         ? Route.of(verb, "/v1/queues/{name}/tasks/batch", Access.WRITE_TASKS) : null;
                 default -> null;
             };
-            case 6 -> "tasks".equals(s[3]) && "retry".equals(s[5]) && "POST".equals(verb)
-                    ? Route.of(verb, "/v1/queues/{name}/tasks/{id}/retry", Access.WRITE_TASKS) : null;
+            case 6 -> "tasks".equals(s[3]) && "POST".equals(verb) && TASK_ACTIONS.contains(s[5])
+                    ? Route.of(verb, "/v1/queues/{name}/tasks/{id}/" + s[5], Access.WRITE_TASKS) : null;
             default -> null;
         };
     }

@@ -1,14 +1,17 @@
 package io.spindle.task;
 
+import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
 
 import io.spindle.db.Database;
 
@@ -22,37 +25,127 @@ import io.spindle.db.Database;
 public final class DispatchStore {
 
     /**
-     * Each wanted queue is searched in turn (highest priority, then earliest runAt first) up to its own cap,
-     * and the outer LIMIT stops the search once the free workers are covered, so rows are locked only as
-     * they are taken. The claim commits without waiting for its WAL to reach the disk ({@code set_config} of
-     * {@code synchronous_commit}, local to this statement's transaction): a claim lost in a database crash
-     * leaves its tasks pending, to run again as after an expired lease, which at-least-once allows; the
-     * attempt's end, written with a synchronous commit, flushes the claim's WAL before it. This takes one
-     * disk flush off every wake-up and half of the drain's.
+     * The claim's first statement: the flow rows of the wanted queues, locked in name order. Claims of a queue take
+     * turns here, and the claim proper, a statement of its own, reads the running counts on a snapshot taken once
+     * the lock is held: every earlier claim of the queue has committed by then and shows. Both go in one round trip
+     * and one transaction (the driver sends them together, with one Sync). The transaction commits without
+     * waiting for its WAL to reach the disk ({@code set_config} of {@code synchronous_commit} in the claim, local to
+     * this transaction): a claim lost in a database crash leaves its tasks pending, to run again as after an
+     * expired lease, which at-least-once allows; the attempt's end, written with a synchronous commit, flushes the
+     * claim's WAL before it. This takes one disk flush off every wake-up and half of the drain's.
      */
-    private static final String CLAIM = """
+    private static final String LOCK_FLOW = """
+            SELECT queue FROM queue_flow WHERE queue = ANY(?::text[]) ORDER BY queue FOR UPDATE;
+            """;
+
+    /**
+     * Each wanted queue gets room: what it asked for, within its maxConcurrent less the tasks running on every
+     * instance (the sum of its queue_counts rows) and within its rate (permits less the starts recorded in its
+     * flow row over the last period and a tenth: the tenth absorbs the spread between a claim and the backend
+     * seeing its requests; the starts are timed by the clock once the lock is held). A queue without keys is searched highest priority, then earliest runAt first; a
+     * keyed one walks its keys from where the last claim left off (a skip scan on tasks_claim_key, wrapping round,
+     * at most 200 keys a claim), taking each key's first due tasks up to keyConcurrency less that key's running
+     * tasks. The outer LIMIT stops the search once the free workers are covered, so rows are locked only as they
+     * are taken. The flow rows then record the starts (merged per slot of a twentieth of the period, so a row
+     * holds about twenty entries) and the last key served.
+     */
+    private static final String CLAIM = LOCK_FLOW + """
             WITH wanted AS (
-                SELECT * FROM unnest(?::text[], ?::int[], ?::bigint[]) WITH ORDINALITY AS w(queue, n, lease_ms, ord)
+                SELECT w.*, clock_timestamp() AS clock
+                FROM unnest(?::text[], ?::int[], ?::bigint[]) WITH ORDINALITY AS w(queue, n, lease_ms, ord)
+            ), room AS (
+                SELECT w.queue, w.lease_ms, w.ord, w.clock, q.key_concurrency, f.key_cursor, f.start_times, f.start_counts, r.window_ms,
+                       CASE WHEN q.rate_period_ms IS NOT NULL THEN greatest(1, q.rate_period_ms / 20) END AS rate_slot_ms,
+                       greatest(0, least(w.n, q.max_concurrent - c.running,
+                                         coalesce(q.rate_permits - r.used, w.n))) AS n,
+                       q.max_concurrent - c.running < w.n AS held,
+                       CASE WHEN q.rate_permits - r.used < w.n THEN r.free_at END AS rate_free_at
+                FROM wanted w
+                JOIN queues q ON q.name = w.queue
+                JOIN queue_flow f ON f.queue = w.queue
+                CROSS JOIN LATERAL (SELECT coalesce(sum(qc.running), 0) AS running FROM queue_counts qc WHERE qc.queue = w.queue) c
+                CROSS JOIN LATERAL (
+                    SELECT q.rate_period_ms + greatest(1, q.rate_period_ms / 10) AS window_ms
+                ) wm
+                CROSS JOIN LATERAL (
+                    SELECT wm.window_ms, coalesce(sum(s.n), 0) AS used,
+                           min(s.at) + wm.window_ms * interval '1 millisecond' AS free_at
+                    FROM unnest(f.start_times, f.start_counts) AS s(at, n)
+                    WHERE s.at > w.clock - wm.window_ms * interval '1 millisecond'
+                ) r
             ), picked AS (
-                SELECT p.id, w.lease_ms
-                FROM wanted w CROSS JOIN LATERAL (
-                    SELECT t.id FROM tasks t
-                    WHERE t.queue = w.queue AND t.state = 'pending' AND t.run_at <= now()
-                    ORDER BY t.priority DESC, t.run_at, t.id
-                    LIMIT w.n
-                    FOR UPDATE SKIP LOCKED
+                SELECT p.id, r.queue, r.lease_ms, p.key, p.key_ord
+                FROM room r CROSS JOIN LATERAL (
+                    SELECT * FROM (
+                        SELECT t.id, NULL::text AS key, 0 AS key_ord FROM tasks t
+                        WHERE r.key_concurrency IS NULL AND t.queue = r.queue AND t.state = 'pending' AND t.run_at <= now()
+                        ORDER BY t.priority DESC, t.run_at, t.id
+                        LIMIT r.n
+                        FOR UPDATE SKIP LOCKED
+                    ) plain
+                    UNION ALL
+                    SELECT * FROM (
+                        WITH RECURSIVE keys(key, ord, first) AS (
+                            SELECT r.key_cursor, 0, NULL::text WHERE r.key_concurrency IS NOT NULL
+                            UNION ALL
+                            SELECT s.key, k.ord + 1, coalesce(k.first, s.key) FROM keys k CROSS JOIN LATERAL (SELECT coalesce(
+                                (SELECT t.concurrency_key FROM tasks t
+                                 WHERE t.queue = r.queue AND t.state = 'pending' AND t.concurrency_key IS NOT NULL
+                                   AND t.concurrency_key > k.key ORDER BY t.concurrency_key LIMIT 1),
+                                (SELECT t.concurrency_key FROM tasks t
+                                 WHERE t.queue = r.queue AND t.state = 'pending' AND t.concurrency_key IS NOT NULL
+                                 ORDER BY t.concurrency_key LIMIT 1)) AS key) s
+                            WHERE k.ord < 200 AND s.key IS NOT NULL AND s.key IS DISTINCT FROM k.first
+                        )
+                        SELECT p.id, k.key, k.ord AS key_ord FROM keys k
+                        CROSS JOIN LATERAL (
+                            SELECT count(*) AS running FROM tasks x
+                            WHERE x.queue = r.queue AND x.state = 'running' AND x.concurrency_key = k.key
+                        ) run
+                        CROSS JOIN LATERAL (
+                            SELECT t.id FROM tasks t
+                            WHERE t.queue = r.queue AND t.state = 'pending' AND t.concurrency_key = k.key AND t.run_at <= now()
+                            ORDER BY t.priority DESC, t.run_at, t.id
+                            LIMIT CASE WHEN k.key = '' THEN r.n ELSE greatest(0, r.key_concurrency - run.running) END
+                            FOR UPDATE SKIP LOCKED
+                        ) p
+                        WHERE k.ord > 0
+                        LIMIT r.n
+                    ) keyed
                 ) p
                 LIMIT ?
             ), claimed AS (
                 UPDATE tasks t SET state = 'running', attempts = t.attempts + 1, lease_owner = ?,
+                                   lease_token = gen_random_uuid(),
                                    lease_until = now() + p.lease_ms * interval '1 millisecond', updated_at = now()
                 FROM picked p
                 WHERE t.id = p.id
                 RETURNING %s
-            ), %s
-            SELECT c.*, n.next_run_at, n.db_now
+            ), %s, flowed AS (
+                UPDATE queue_flow f SET start_times = x.times, start_counts = x.counts, key_cursor = coalesce(x.last_key, f.key_cursor)
+                FROM (
+                    SELECT g.queue, g.last_key,
+                           CASE WHEN r.rate_slot_ms IS NULL THEN r.start_times ELSE s.times END AS times,
+                           CASE WHEN r.rate_slot_ms IS NULL THEN r.start_counts ELSE s.counts END AS counts
+                    FROM (SELECT p.queue, count(*)::int AS n, (array_agg(p.key ORDER BY p.key_ord DESC))[1] AS last_key
+                          FROM picked p JOIN claimed c ON c.id = p.id GROUP BY p.queue) g
+                    JOIN room r ON r.queue = g.queue
+                    CROSS JOIN LATERAL (
+                        SELECT array_agg(e.at ORDER BY e.at) AS times, array_agg(e.n ORDER BY e.at) AS counts
+                        FROM (SELECT max(a.at) AS at, sum(a.n)::int AS n
+                              FROM (SELECT * FROM unnest(r.start_times, r.start_counts) AS o(at, n)
+                                    WHERE o.at > r.clock - r.window_ms * interval '1 millisecond'
+                                    UNION ALL SELECT r.clock, g.n) a
+                              GROUP BY floor(extract(epoch FROM a.at) * 1000 / r.rate_slot_ms)) e
+                    ) s
+                ) x
+                WHERE f.queue = x.queue
+                RETURNING f.queue
+            )
+            SELECT c.*, n.next_run_at, n.db_now, n.held, n.rate_free_at
             FROM (SELECT min(run_at) AS next_run_at, now() AS db_now,
-                         set_config('synchronous_commit', 'off', true) AS commit_mode
+                         (SELECT bool_or(held OR key_concurrency IS NOT NULL) FROM room) AS held,
+                         (SELECT min(rate_free_at) FROM room) AS rate_free_at
                   FROM tasks WHERE state = 'pending' AND attempts >= 0 AND run_at > now()) n
             LEFT JOIN claimed c ON true
             """.formatted(TaskRows.columns("t."), QueueCounts.adjust("SELECT queue, 'pending', state FROM claimed"));
@@ -91,6 +184,19 @@ public final class DispatchStore {
             SELECT * FROM released
             """.formatted(TaskRows.columns("t."), QueueCounts.adjust("SELECT queue, 'running', state FROM released"));
 
+    /** The running attempt a lease token belongs to, if that attempt is still current. */
+    private static final String BY_LEASE = """
+            SELECT %s FROM tasks t
+            WHERE t.id = ? AND t.queue = ? AND t.state = 'running' AND t.lease_token = ?::uuid
+            """.formatted(TaskRows.columns("t."));
+
+    /** A heartbeat: the lease of the attempt the token belongs to lasts {@code lease_ms} from now. */
+    private static final String EXTEND_LEASE = """
+            UPDATE tasks t SET lease_until = now() + ? * interval '1 millisecond', updated_at = now()
+            WHERE t.id = ? AND t.queue = ? AND t.state = 'running' AND t.lease_token = ?::uuid
+            RETURNING %s
+            """.formatted(TaskRows.columns("t."));
+
     /** Only reads: what to do with each expired lease is decided in Java and written by {@link #END_ATTEMPTS}. */
     private static final String EXPIRED = """
             SELECT %s, coalesce(t.lease_owner, '?') AS lease_owner,
@@ -127,16 +233,22 @@ public final class DispatchStore {
     }
 
     /**
-     * What a claim found: the tasks now running under this owner's lease, and, when fewer were found than
-     * wanted, the next {@code runAt} of any pending task, measured on the database's clock.
+     * What a claim found: the tasks now running under this owner's lease; when fewer were found than wanted, the
+     * next {@code runAt} of any pending task, measured on the database's clock; whether a bound shared by the
+     * instances (maxConcurrent, keyConcurrency) held some queue back, so that a slot freed on another instance
+     * should be looked for soon; and when a queue stopped by its rate may start tasks again.
      */
-    public record Claim(List<Task> tasks, Optional<Duration> nextDueIn) {
+    public record Claim(List<Task> tasks, Optional<Duration> nextDueIn, boolean heldBack, Optional<Duration> rateFreeIn) {
+        public Claim(List<Task> tasks, Optional<Duration> nextDueIn) {
+            this(tasks, nextDueIn, false, Optional.empty());
+        }
     }
 
     /**
      * Claims due tasks: at most {@code want.count()} of each queue (searched in the given order) and at most
-     * {@code total} in all. One statement: it also reads when the next pending task falls due, on the same
-     * snapshot and clock, so a task that falls due meanwhile is never missed.
+     * {@code total} in all, within each queue's bounds across instances. One round trip: it also reads when the
+     * next pending task falls due, on the same snapshot and clock, so a task that falls due meanwhile is never
+     * missed.
      */
     public Claim claim(List<Want> wants, int total) {
         return db.run(c -> claim(c, wants, total));
@@ -144,27 +256,42 @@ public final class DispatchStore {
 
     private Claim claim(Connection c, List<Want> wants, int total) throws SQLException {
         try (PreparedStatement st = c.prepareStatement(CLAIM)) {
-            st.setArray(1, c.createArrayOf("text", wants.stream().map(Want::queue).toArray()));
-            st.setArray(2, c.createArrayOf("int4", wants.stream().map(Want::count).toArray()));
-            st.setArray(3, c.createArrayOf("int8", wants.stream().map(w -> w.lease().toMillis()).toArray()));
-            st.setInt(4, total);
-            st.setString(5, instance);
+            Array queues = c.createArrayOf("text", wants.stream().map(Want::queue).toArray());
+            st.setArray(1, queues);
+            st.setArray(2, queues);
+            st.setArray(3, c.createArrayOf("int4", wants.stream().map(Want::count).toArray()));
+            st.setArray(4, c.createArrayOf("int8", wants.stream().map(w -> w.lease().toMillis()).toArray()));
+            st.setInt(5, total);
+            st.setString(6, instance);
+            st.execute();
+            if (!st.getMoreResults()) {
+                throw new SQLException("the claim returned no rows");
+            }
             List<Task> tasks = new ArrayList<>(total);
             Optional<Duration> next = Optional.empty();
-            try (ResultSet rs = st.executeQuery()) {
+            Optional<Duration> rateFree = Optional.empty();
+            boolean held = false;
+            try (ResultSet rs = st.getResultSet()) {
                 while (rs.next()) {
                     if (rs.getObject("id") != null) {
                         tasks.add(TaskRows.of(rs));
                     }
-                    Timestamp nextRunAt = rs.getTimestamp("next_run_at");
-                    if (nextRunAt != null) {
-                        Duration until = Duration.between(rs.getTimestamp("db_now").toInstant(), nextRunAt.toInstant());
-                        next = Optional.of(until.isNegative() ? Duration.ZERO : until);
-                    }
+                    Instant now = rs.getTimestamp("db_now").toInstant();
+                    next = until(now, rs.getTimestamp("next_run_at"));
+                    rateFree = until(now, rs.getTimestamp("rate_free_at"));
+                    held = rs.getBoolean("held");
                 }
             }
-            return new Claim(tasks, next);
+            return new Claim(tasks, next, held, rateFree);
         }
+    }
+
+    private static Optional<Duration> until(Instant now, Timestamp at) {
+        if (at == null) {
+            return Optional.empty();
+        }
+        Duration until = Duration.between(now, at.toInstant());
+        return Optional.of(until.isNegative() ? Duration.ZERO : until);
     }
 
     /**
@@ -231,6 +358,16 @@ public final class DispatchStore {
         return new Object[]{c.createArrayOf("int8", ids), c.createArrayOf("int4", attempts), c.createArrayOf("text", states),
                             c.createArrayOf("text", results), c.createArrayOf("text", errors), c.createArrayOf("int8", delays),
                             rescue};
+    }
+
+    /** The running task whose current attempt holds {@code token}; empty when no current attempt does. */
+    public Optional<Task> runningWithLease(String queue, long id, UUID token) {
+        return db.first(BY_LEASE, TaskRows::of, id, queue, token.toString());
+    }
+
+    /** Extends the lease of the current attempt holding {@code token} to {@code lease} from now. */
+    public Optional<Task> extendLease(String queue, long id, UUID token, Duration lease) {
+        return db.first(EXTEND_LEASE, TaskRows::of, lease.toMillis(), id, queue, token.toString());
     }
 
     /** An attempt to hand back: its task and the attempt number it ran as. */

@@ -23,7 +23,8 @@ public final class QueueStore {
     private static final String QUEUE_COLUMNS = """
             q.name, q.handler::text AS handler, q.max_concurrent,
             coalesce(q.rate_permits, 0) AS rate_permits, coalesce(q.rate_period_ms, 0) AS rate_period_ms,
-            q.max_attempts, q.min_backoff_ms, q.max_backoff_ms, q.retention_ms, q.paused""";
+            q.max_attempts, q.min_backoff_ms, q.max_backoff_ms, q.retention_ms, q.paused,
+            coalesce(q.key_concurrency, 0) AS key_concurrency""";
 
     private static final String SELECT_CONFIG = "SELECT " + QUEUE_COLUMNS + " FROM queues q";
 
@@ -51,17 +52,32 @@ public final class QueueStore {
     /** One queue with its stats (package-private: a test EXPLAINs it). */
     static final String SELECT_ONE = SELECT_WITH_STATS + " WHERE q.name = ?";
 
+    /**
+     * Also gives a new queue its {@code queue_flow} row. A queue that bounds keys gets the empty key (meaning no
+     * key) on its unfinished tasks without one, so that its claim, which walks the keys, finds them too; enqueues
+     * into a keyed queue store the empty key themselves.
+     */
     private static final String UPSERT = """
-            INSERT INTO queues (name, handler, max_concurrent, rate_permits, rate_period_ms,
-                                max_attempts, min_backoff_ms, max_backoff_ms, retention_ms, paused)
-            VALUES (?, CAST(? AS jsonb), ?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (name) DO UPDATE SET
-                handler = excluded.handler, max_concurrent = excluded.max_concurrent,
-                rate_permits = excluded.rate_permits, rate_period_ms = excluded.rate_period_ms,
-                max_attempts = excluded.max_attempts, min_backoff_ms = excluded.min_backoff_ms,
-                max_backoff_ms = excluded.max_backoff_ms, retention_ms = excluded.retention_ms,
-                paused = excluded.paused, updated_at = now()
-            RETURNING (xmax = 0) AS inserted
+            WITH saved AS (
+                INSERT INTO queues (name, handler, max_concurrent, rate_permits, rate_period_ms,
+                                    max_attempts, min_backoff_ms, max_backoff_ms, retention_ms, paused, key_concurrency)
+                VALUES (?, CAST(? AS jsonb), ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (name) DO UPDATE SET
+                    handler = excluded.handler, max_concurrent = excluded.max_concurrent,
+                    rate_permits = excluded.rate_permits, rate_period_ms = excluded.rate_period_ms,
+                    max_attempts = excluded.max_attempts, min_backoff_ms = excluded.min_backoff_ms,
+                    max_backoff_ms = excluded.max_backoff_ms, retention_ms = excluded.retention_ms,
+                    paused = excluded.paused, key_concurrency = excluded.key_concurrency, updated_at = now()
+                RETURNING (xmax = 0) AS inserted, name, key_concurrency
+            ), flow AS (
+                INSERT INTO queue_flow (queue) SELECT name FROM saved ON CONFLICT (queue) DO NOTHING
+            ), unkeyed AS (
+                UPDATE tasks t SET concurrency_key = ''
+                FROM saved s
+                WHERE s.key_concurrency IS NOT NULL AND t.queue = s.name AND t.state IN ('pending', 'running')
+                  AND t.concurrency_key IS NULL
+            )
+            SELECT inserted FROM saved
             """;
 
     private final Database db;
@@ -84,7 +100,8 @@ public final class QueueStore {
                         queue.retry().minBackoff().toMillis(),
                         queue.retry().maxBackoff().toMillis(),
                         queue.retention().toMillis(),
-                        queue.paused()).getFirst());
+                        queue.paused(),
+                        queue.keyConcurrency().orElse(null)).getFirst());
         return inserted ? Saved.CREATED : Saved.REPLACED;
     }
 
@@ -169,7 +186,8 @@ public final class QueueStore {
                                       Duration.ofMillis(row.getLong("min_backoff_ms")),
                                       Duration.ofMillis(row.getLong("max_backoff_ms"))),
                 Duration.ofMillis(row.getLong("retention_ms")),
-                row.getBoolean("paused"));
+                row.getBoolean("paused"),
+                Optional.of(row.getInt("key_concurrency")).filter(k -> k > 0));
     }
 
     private static JsonNode parse(String json) {

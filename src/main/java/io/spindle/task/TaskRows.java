@@ -12,7 +12,7 @@ final class TaskRows {
     private static final String COLUMN_TEMPLATE = """
             %1$sid, %1$squeue, %1$sstate, %1$spayload::text AS payload, %1$spriority, %1$srun_at, %1$sattempts,
             %1$smax_attempts, %1$sidempotency_key, %1$slast_error, %1$sresult::text AS result, %1$screated_at,
-            %1$supdated_at, %1$sfinished_at""";
+            %1$supdated_at, %1$sfinished_at, %1$sconcurrency_key, %1$slease_token::text AS lease_token""";
 
     /** The columns every task query selects, in the form {@link #of} reads. */
     static final String COLUMNS = columns("");
@@ -40,7 +40,14 @@ final class TaskRows {
                 rs.getString("result"),
                 instant(rs.getObject("created_at")),
                 instant(rs.getObject("updated_at")),
-                instant(rs.getObject("finished_at")));
+                instant(rs.getObject("finished_at")),
+                nullIfEmpty(rs.getString("concurrency_key")),
+                rs.getString("lease_token"));
+    }
+
+    /** The empty key stands for "no key" in a keyed queue (see V6__flow_control.sql). */
+    private static String nullIfEmpty(String key) {
+        return key == null || key.isEmpty() ? null : key;
     }
 
     private static Instant instant(Object value) {

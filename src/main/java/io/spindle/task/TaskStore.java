@@ -26,12 +26,14 @@ public final class TaskStore {
     private static final String INSERT_MANY = """
             WITH input AS (
                 SELECT nextval('tasks_id_seq') AS id, x.*
-                FROM unnest(?::text[], ?::text[], ?::int[], ?::text[], ?::int[], ?::text[])
-                     WITH ORDINALITY AS x(queue, payload, priority, run_at, max_attempts, idempotency_key, ord)
+                FROM unnest(?::text[], ?::text[], ?::int[], ?::text[], ?::int[], ?::text[], ?::text[])
+                     WITH ORDINALITY AS x(queue, payload, priority, run_at, max_attempts, idempotency_key,
+                                          concurrency_key, ord)
             ), inserted AS (
-                INSERT INTO tasks (id, queue, payload, priority, run_at, max_attempts, idempotency_key)
+                INSERT INTO tasks (id, queue, payload, priority, run_at, max_attempts, idempotency_key, concurrency_key)
                 SELECT i.id, i.queue, i.payload::json, i.priority, coalesce(i.run_at::timestamptz, now()),
-                       coalesce(i.max_attempts, q.max_attempts), i.idempotency_key
+                       coalesce(i.max_attempts, q.max_attempts), i.idempotency_key,
+                       CASE WHEN q.key_concurrency IS NULL THEN i.concurrency_key ELSE coalesce(i.concurrency_key, '') END
                 FROM input i JOIN queues q ON q.name = i.queue
                 ORDER BY i.ord
                 ON CONFLICT (queue, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
@@ -98,6 +100,7 @@ public final class TaskStore {
         String[] runAts = new String[n];
         Integer[] maxAttempts = new Integer[n];
         String[] keys = new String[n];
+        String[] concurrencyKeys = new String[n];
         for (int i = 0; i < n; i++) {
             NewTask task = tasks.get(i);
             queues[i] = task.queue();
@@ -106,6 +109,7 @@ public final class TaskStore {
             runAts[i] = task.runAt() == null ? null : task.runAt().toString();
             maxAttempts[i] = task.maxAttempts();
             keys[i] = task.key();
+            concurrencyKeys[i] = task.concurrencyKey();
         }
         List<Optional<Enqueued>> results = new ArrayList<>(n);
         List<Integer> taken = new ArrayList<>();
@@ -116,6 +120,7 @@ public final class TaskStore {
             st.setArray(4, connection.createArrayOf("text", runAts));
             st.setArray(5, connection.createArrayOf("int4", maxAttempts));
             st.setArray(6, connection.createArrayOf("text", keys));
+            st.setArray(7, connection.createArrayOf("text", concurrencyKeys));
             try (ResultSet rs = st.executeQuery()) {
                 while (rs.next()) {
                     if (rs.getObject("id") != null) {

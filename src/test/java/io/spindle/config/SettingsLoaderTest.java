@@ -113,6 +113,8 @@ class SettingsLoaderTest {
         values.put("server.connections.min-body-rate", "4096");
         values.put("server.connections.idle-timeout", "PT15S");
         values.put("delivery.signing-secrets", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
+        values.put("delivery.breaker-failure-rate", "75");
+        values.put("delivery.breaker-minimum-calls", "4");
         assertThat(values.keySet()).as("every key of the tables")
                 .containsExactlyInAnyOrderElementsOf(Settings.KEYS.stream().map(Key::name).toList());
 
@@ -136,7 +138,7 @@ class SettingsLoaderTest {
                 new Settings.Listener(Duration.ofSeconds(2)),
                 new Settings.Observe(Duration.ofSeconds(10)),
                 new Settings.Delivery(List.of(new Settings.SigningSecret(
-                        Base64.getDecoder().decode("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")))),
+                        Base64.getDecoder().decode("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"))), 75, 4),
                 new Settings.Maintenance(Duration.ofMinutes(2), false, 500, 25)));
     }
 

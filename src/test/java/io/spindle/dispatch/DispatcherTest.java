@@ -53,7 +53,6 @@ class DispatcherTest {
     void start() {
         queueName = world.nextQueue();
         writer = new CompletionWriter(world.store, 100, world.transitions);
-        QueueRateLimiters limiters = new QueueRateLimiters();
         workers = new WorkerExecutor(8, queue -> (q, task) -> {
             maxConcurrent.accumulateAndGet(concurrent.incrementAndGet(), Math::max);
             started.release();
@@ -63,9 +62,9 @@ class DispatcherTest {
                 concurrent.decrementAndGet();
             }
             return new Outcome.Success("{}");
-        }, limiters, writer, world.store, new RetryDecision(new Backoff(BackoffTest.fixed(0.0))), world.metrics,
+        }, writer, world.store, new RetryDecision(new Backoff(BackoffTest.fixed(0.0))), world.metrics,
                 world.transitions, WAKEUP::ring, CLOCK);
-        dispatcher = new Dispatcher(world.store, new QueueCatalog(world.queues, limiters::sync), workers, limiters,
+        dispatcher = new Dispatcher(world.store, new QueueCatalog(world.queues, configs -> { }), workers,
                 world.transitions, WAKEUP,
                 new Dispatcher.Settings(100, Duration.ofSeconds(5), Duration.ofHours(1), Duration.ZERO), CLOCK);
     }

@@ -34,7 +34,7 @@ class WorkerExecutorTest {
     private final CompletionWriter writer = new CompletionWriter(world.store, 100, world.transitions);
     private volatile TaskHandler handler = (queue, task) -> new Outcome.Success("{}");
     private final WorkerExecutor workers = new WorkerExecutor(
-            4, queue -> (q, task) -> handler.handle(q, task), new QueueRateLimiters(), writer, world.store,
+            4, queue -> (q, task) -> handler.handle(q, task), writer, world.store,
             new RetryDecision(new Backoff(BackoffTest.fixed(0.0))), world.metrics, world.transitions,
             freed::release, CLOCK);
 

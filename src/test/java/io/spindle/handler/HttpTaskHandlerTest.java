@@ -26,6 +26,7 @@ import io.spindle.task.Queue;
 import io.spindle.task.Task;
 import io.spindle.task.TaskState;
 import io.spindle.testing.Backend;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -42,7 +43,10 @@ class HttpTaskHandlerTest {
 
     @BeforeEach
     void setUp() {
-        handler = new HttpTaskHandler(Duration.ofSeconds(10), Clock.fixed(NOW, ZoneOffset.UTC));
+        // a breaker opens after three deliveries of which half failed, and stays open 10 s
+        handler = new HttpTaskHandler(new BackendBreakers(50, 3, Duration.ofSeconds(10), (q, b, s) -> { },
+                                                          new SimpleMeterRegistry()),
+                                      Clock.fixed(NOW, ZoneOffset.UTC), DeliverySigner.UNSIGNED);
         backend = backend();
     }
 
@@ -222,7 +226,7 @@ class HttpTaskHandlerTest {
     }
 
     @Test
-    void aDeadBackendIsSkippedAfterThreeFailures() throws Exception {
+    void aDeadBackendIsSkippedOnceItsBreakerOpens() throws Exception {
         URI dead = Backend.deadUri();
         Queue queue = queue("half", dead, backend.uri());
 
@@ -247,6 +251,15 @@ class HttpTaskHandlerTest {
 
         assertThat(busy.received()).hasSize(3);
         assertThat(backend.received()).hasSize(9);
+    }
+
+    @Test
+    void whileEveryBackendsBreakerIsOpenTheTaskIsRefusedNotDelivered() throws Exception {
+        Queue queue = queue("down", Backend.deadUri());
+        for (int i = 0; i < 3; i++) {
+            assertThat(handler.handle(queue, task(i, "down", 1))).isInstanceOf(Outcome.Retry.class);
+        }
+        assertThat(handler.handle(queue, task(3, "down", 1))).isInstanceOf(Outcome.Refused.class);
     }
 
     @Test
