@@ -61,6 +61,7 @@ class CompletionCostTest {
                     INSERT INTO queues (name, handler, max_concurrent, max_attempts, min_backoff_ms, max_backoff_ms,
                                         retention_ms)
                     VALUES ('history', '{"type": "log"}', 1000, 5, 1000, 300000, 604800000)""");
+            st.execute("INSERT INTO queue_flow (queue) VALUES ('history')"); // as QueueStore.save gives every queue
             st.execute("""
                     INSERT INTO tasks (queue, state, payload, attempts, max_attempts, finished_at, result)
                     SELECT 'history', 'succeeded', '{"n": 1}', 1, 5, now() - interval '1 second' * g, '{"ok": true}'
