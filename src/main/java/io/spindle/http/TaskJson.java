@@ -74,6 +74,7 @@ public final class TaskJson {
         g.writeNumberField("attempts", task.attempts());
         g.writeNumberField("maxAttempts", task.maxAttempts());
         g.writeStringField("key", task.key());
+        g.writeStringField("schedule", task.schedule());
         g.writeStringField("lastError", task.lastError());
         if (content) {
             g.writeFieldName("result");

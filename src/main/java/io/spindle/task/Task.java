@@ -3,7 +3,8 @@ package io.spindle.task;
 import java.time.Instant;
 
 /**
- * A task as stored. {@code payload} and {@code result} are JSON text, passed through untouched.
+ * A task as stored. {@code payload} and {@code result} are JSON text, passed through untouched; {@code schedule} names
+ * the schedule that created the task, or is null.
  */
 public record Task(long id,
                    String queue,
@@ -18,5 +19,6 @@ public record Task(long id,
                    String result,
                    Instant createdAt,
                    Instant updatedAt,
-                   Instant finishedAt) {
+                   Instant finishedAt,
+                   String schedule) {
 }

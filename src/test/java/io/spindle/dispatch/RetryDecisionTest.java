@@ -39,6 +39,6 @@ class RetryDecisionTest {
 
     private static Task running(int attempts, int maxAttempts) {
         Instant now = Instant.parse("2026-01-01T00:00:00Z");
-        return new Task(1, "q", TaskState.RUNNING, "{}", 0, now, attempts, maxAttempts, null, null, null, now, now, null);
+        return new Task(1, "q", TaskState.RUNNING, "{}", 0, now, attempts, maxAttempts, null, null, null, now, now, null, null);
     }
 }

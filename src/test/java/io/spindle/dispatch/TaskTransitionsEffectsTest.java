@@ -141,6 +141,6 @@ class TaskTransitionsEffectsTest {
 
     private static Task task(long id, TaskState state) {
         Instant now = Instant.parse("2026-01-01T00:00:00Z");
-        return new Task(id, "q", state, "{}", 0, now, 1, 3, null, null, null, now, now, null);
+        return new Task(id, "q", state, "{}", 0, now, 1, 3, null, null, null, now, now, null, null);
     }
 }

@@ -355,7 +355,7 @@ class HttpTaskHandlerTest {
     }
 
     private static Task task(long id, String queue, int attempts) {
-        return new Task(id, queue, TaskState.RUNNING, PAYLOAD, 0, NOW, attempts, 5, null, null, null, NOW, NOW, null);
+        return new Task(id, queue, TaskState.RUNNING, PAYLOAD, 0, NOW, attempts, 5, null, null, null, NOW, NOW, null, null);
     }
 
     /** A JSON string literal of exactly {@code bytes} bytes. */

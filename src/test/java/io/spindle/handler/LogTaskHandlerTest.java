@@ -76,6 +76,6 @@ class LogTaskHandlerTest {
 
     private static Task task(long id, String payload) {
         Instant now = Instant.now();
-        return new Task(id, "default", TaskState.RUNNING, payload, 0, now, 1, 3, null, null, null, now, now, null);
+        return new Task(id, "default", TaskState.RUNNING, payload, 0, now, 1, 3, null, null, null, now, now, null, null);
     }
 }
