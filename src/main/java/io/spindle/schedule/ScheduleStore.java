@@ -53,8 +53,8 @@ public final class ScheduleStore {
             RETURNING %s
             """.formatted(COLUMNS);
 
-    private static final String DUE = "SELECT " + COLUMNS + """
-             FROM schedules s WHERE NOT s.paused AND s.next_fire <= ? ORDER BY s.next_fire LIMIT ?""";
+    private static final String DUE = "SELECT " + COLUMNS
+            + " FROM schedules s WHERE NOT s.paused AND s.next_fire <= ? ORDER BY s.next_fire LIMIT ?";
 
     /**
      * Creates the task of fire time {@code fire} (parameters: schedule queue, name, the expected {@code next_fire},
