@@ -96,9 +96,13 @@ public final class Schedules {
     private ScheduleView view(ScheduleStore.Stored stored) {
         List<Instant> next = new ArrayList<>(NEXT_RUNS);
         if (!stored.schedule().paused()) {
-            Instant at = clock.instant();
-            for (int i = 0; i < NEXT_RUNS; i++) {
-                at = stored.schedule().timing().nextAfter(at);
+            Timing timing = stored.schedule().timing();
+            Instant now = clock.instant();
+            // the stored next fire time while it is ahead; else it is due (or missed) and what follows is as computed
+            Instant at = stored.nextFire().isAfter(now) ? stored.nextFire() : timing.nextAfter(now);
+            next.add(at);
+            while (next.size() < NEXT_RUNS) {
+                at = timing.nextAfter(at);
                 next.add(at);
             }
         }

@@ -42,6 +42,20 @@ final class ScheduledTasks {
         }
     }
 
+    /** The schedule's next fire time as stored. */
+    static Instant nextFire(TestDatabase.Fresh db, String queue, String schedule) {
+        try (Connection c = db.connect(); PreparedStatement st = c.prepareStatement(
+                "SELECT next_fire FROM schedules WHERE queue = ? AND name = ?")) {
+            st.setString(1, queue);
+            st.setString(2, schedule);
+            try (ResultSet rs = st.executeQuery()) {
+                return rs.next() ? rs.getObject(1, OffsetDateTime.class).toInstant() : Instant.MIN;
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     static List<Instant> fireTimes(TestDatabase.Fresh db, String queue, String schedule) {
         return of(db, queue, schedule).stream().map(Fired::fire).sorted().toList();
     }
