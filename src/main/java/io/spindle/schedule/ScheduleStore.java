@@ -13,6 +13,7 @@ import java.util.Optional;
 import java.util.function.Function;
 
 import io.spindle.db.Database;
+import io.spindle.error.SpindleException;
 import io.spindle.task.QueueCounts;
 import io.spindle.task.QueueStore;
 import io.spindle.task.Task;
@@ -104,17 +105,24 @@ public final class ScheduleStore {
 
     /**
      * Creates or replaces a schedule in one transaction; {@code nextFire} decides its next fire time from the
-     * schedule as it was (locked meanwhile), if it existed.
+     * schedule as it was (locked meanwhile), if it existed. The queue's row is locked {@code FOR NO KEY UPDATE}, so
+     * that two creations cannot both pass the bound (enqueues, which lock it {@code FOR KEY SHARE}, do not wait).
      *
-     * @throws io.spindle.error.SpindleException.NotFound when the queue does not exist
+     * @throws SpindleException.NotFound when the queue does not exist
+     * @throws SpindleException.Conflict when the queue already has {@code maxPerQueue} schedules
      */
-    public Saved save(Schedule schedule, Function<Optional<Stored>, Instant> nextFire) {
+    public Saved save(Schedule schedule, int maxPerQueue, Function<Optional<Stored>, Instant> nextFire) {
         return db.transaction(c -> {
-            if (Database.list(c, "SELECT 1 FROM queues WHERE name = ? FOR KEY SHARE", row -> true, schedule.queue())
+            if (Database.list(c, "SELECT 1 FROM queues WHERE name = ? FOR NO KEY UPDATE", row -> true, schedule.queue())
                     .isEmpty()) {
                 throw QueueStore.notFound(schedule.queue());
             }
             Optional<Stored> existing = lockOne(c, schedule.queue(), schedule.name());
+            if (existing.isEmpty() && Database.list(c, "SELECT count(*) AS n FROM schedules WHERE queue = ?",
+                                                    row -> row.getLong("n"), schedule.queue()).getFirst() >= maxPerQueue) {
+                throw new SpindleException.Conflict("Queue '" + schedule.queue() + "' already has " + maxPerQueue
+                                                    + " schedules, the most a queue may have.");
+            }
             Instant next = nextFire.apply(existing);
             Timing timing = schedule.timing();
             boolean inserted = Database.list(c, UPSERT, row -> row.getBoolean("inserted"),

@@ -17,8 +17,8 @@ import io.spindle.task.QueueStore;
 public final class Schedules {
     /** Fire times a view lists. */
     public static final int NEXT_RUNS = 5;
-    /** Schedules a queue's list shows at most. */
-    public static final int MAX_LISTED = 1000;
+    /** Schedules a queue may have; its list shows them all. */
+    public static final int MAX_PER_QUEUE = 1000;
 
     private final ScheduleStore store;
     private final QueueStore queues;
@@ -38,7 +38,7 @@ public final class Schedules {
 
     public Saved put(Schedule schedule) {
         Instant now = clock.instant();
-        ScheduleStore.Saved saved = store.save(schedule, existing -> existing
+        ScheduleStore.Saved saved = store.save(schedule, MAX_PER_QUEUE, existing -> existing
                 .filter(old -> old.schedule().timing().sameTimesAs(schedule.timing()))
                 .map(old -> old.schedule().paused() && !schedule.paused() ? resumedNextFire(old, now) : old.nextFire())
                 .orElseGet(() -> schedule.timing().nextAfter(now)));
@@ -52,7 +52,7 @@ public final class Schedules {
 
     /** @throws SpindleException.NotFound when the queue does not exist */
     public List<ScheduleView> list(String queue) {
-        List<ScheduleStore.Stored> stored = store.list(queue, MAX_LISTED);
+        List<ScheduleStore.Stored> stored = store.list(queue, MAX_PER_QUEUE);
         if (stored.isEmpty() && !queues.exists(queue)) {
             throw QueueStore.notFound(queue);
         }
