@@ -52,14 +52,14 @@ class ScheduleClusterTest {
     @Test
     void everySecondOnThreeInstancesMakesExactlyOneTaskPerFireTimeWithinASecond() {
         startThree(settings(Settings.Schedules.MISFIRE_THRESHOLD.defaultValue()));
-        assertThat(instances.get(0).put("/v1/queues/ticks", "{\"handler\": {\"type\": \"log\"}, \"paused\": true}")
+        assertThat(instances.get(0).http().put("/v1/queues/ticks", "{\"handler\": {\"type\": \"log\"}, \"paused\": true}")
                            .statusCode()).isEqualTo(201);
-        assertThat(instances.get(1).put("/v1/queues/ticks/schedules/tick", "{\"every\": \"PT1S\", \"payload\": {\"n\": 1}}")
+        assertThat(instances.get(1).http().put("/v1/queues/ticks/schedules/tick", "{\"every\": \"PT1S\", \"payload\": {\"n\": 1}}")
                            .statusCode()).isEqualTo(201);
         Instant created = Instant.now();
         await().atMost(Duration.ofSeconds(12)).pollInterval(Duration.ofMillis(50))
                 .until(() -> !Instant.now().isBefore(created.plusSeconds(10)));
-        assertThat(instances.get(2).post("/v1/queues/ticks/schedules/tick/pause", "").statusCode()).isEqualTo(200);
+        assertThat(instances.get(2).http().post("/v1/queues/ticks/schedules/tick/pause", "").statusCode()).isEqualTo(200);
 
         List<ScheduledTasks.Fired> fired = ScheduledTasks.of(db, "ticks", "tick");
         assertThat(fired).hasSizeBetween(9, 11);
@@ -80,11 +80,11 @@ class ScheduleClusterTest {
     void afterAllInstancesWereDownNoneCreatesNoMissedFireTimeAndLastExactlyOne() {
         Settings settings = settings(Duration.ofSeconds(1));
         startThree(settings);
-        assertThat(instances.get(0).put("/v1/queues/restart", "{\"handler\": {\"type\": \"log\"}, \"paused\": true}")
+        assertThat(instances.get(0).http().put("/v1/queues/restart", "{\"handler\": {\"type\": \"log\"}, \"paused\": true}")
                            .statusCode()).isEqualTo(201);
-        assertThat(instances.get(0).put("/v1/queues/restart/schedules/skip", "{\"every\": \"PT2S\", \"catchUp\": \"none\"}")
+        assertThat(instances.get(0).http().put("/v1/queues/restart/schedules/skip", "{\"every\": \"PT2S\", \"catchUp\": \"none\"}")
                            .statusCode()).isEqualTo(201);
-        assertThat(instances.get(1).put("/v1/queues/restart/schedules/last", "{\"every\": \"PT2S\", \"catchUp\": \"last\"}")
+        assertThat(instances.get(1).http().put("/v1/queues/restart/schedules/last", "{\"every\": \"PT2S\", \"catchUp\": \"last\"}")
                            .statusCode()).isEqualTo(201);
         await().atMost(Duration.ofSeconds(10)).until(() -> ScheduledTasks.fireTimes(db, "restart", "skip").size() >= 2
                 && ScheduledTasks.fireTimes(db, "restart", "last").size() >= 2);

@@ -41,7 +41,7 @@ class ScheduleDstTest {
     }
 
     private List<String> nextRuns() {
-        JsonNode schedule = Json.parse(spindle.get("/v1/queues/reports/schedules/nightly").body());
+        JsonNode schedule = Json.parse(spindle.http().get("/v1/queues/reports/schedules/nightly").body());
         List<String> runs = new ArrayList<>();
         schedule.path("nextRuns").forEach(run -> runs.add(run.asText()));
         return runs;
@@ -53,9 +53,9 @@ class ScheduleDstTest {
 
     @Test
     void firesOnceADayAtTheInstantsOfSpecNineAcrossTheGapAndTheOverlap() {
-        assertThat(spindle.put("/v1/queues/reports", "{\"handler\": {\"type\": \"log\"}, \"paused\": true}").statusCode())
+        assertThat(spindle.http().put("/v1/queues/reports", "{\"handler\": {\"type\": \"log\"}, \"paused\": true}").statusCode())
                 .isEqualTo(201);
-        var put = spindle.put("/v1/queues/reports/schedules/nightly", """
+        var put = spindle.http().put("/v1/queues/reports/schedules/nightly", """
                 {"cron": "30 2 * * *", "timezone": "Europe/Berlin", "payload": {"kind": "nightly"}}""");
         assertThat(put.statusCode()).isEqualTo(201);
         assertThat(nextRuns()).containsExactly("2026-03-29T01:00:00Z", "2026-03-30T00:30:00Z", "2026-03-31T00:30:00Z",
@@ -82,10 +82,10 @@ class ScheduleDstTest {
                 .containsExactly(Instant.parse("2026-03-29T01:00:00Z"), Instant.parse("2026-10-25T00:30:00Z"));
         assertThat(nextRuns()).startsWith("2026-10-26T01:30:00Z");
 
-        JsonNode schedule = Json.parse(spindle.get("/v1/queues/reports/schedules/nightly").body());
+        JsonNode schedule = Json.parse(spindle.http().get("/v1/queues/reports/schedules/nightly").body());
         assertThat(schedule.path("lastRun").path("at").asText()).isEqualTo("2026-10-25T00:30:00Z");
         String taskId = schedule.path("lastRun").path("taskId").asText();
-        JsonNode task = Json.parse(spindle.get("/v1/queues/reports/tasks/" + taskId).body());
+        JsonNode task = Json.parse(spindle.http().get("/v1/queues/reports/tasks/" + taskId).body());
         assertThat(task.path("schedule").asText()).isEqualTo("nightly");
         assertThat(task.path("key").asText()).isEqualTo("schedule:nightly:2026-10-25T00:30:00Z");
         assertThat(task.path("payload")).isEqualTo(Json.parse("{\"kind\": \"nightly\"}"));
