@@ -81,6 +81,7 @@ public final class Scheduler implements AutoCloseable {
     /** Creates the due fire times' tasks; returns how long to sleep. */
     Duration round() {
         List<ScheduleStore.Stored> due = store.due(clock.instant(), BATCH);
+        boolean failed = false;
         for (ScheduleStore.Stored schedule : due) {
             if (closed) {
                 return Duration.ZERO;
@@ -88,9 +89,13 @@ public final class Scheduler implements AutoCloseable {
             try {
                 fire(schedule, clock.instant());
             } catch (RuntimeException e) {
+                failed = true;
                 LOG.warning(() -> "schedule " + schedule.schedule().queue() + "/" + schedule.schedule().name()
                         + " could not fire: " + e.getMessage());
             }
+        }
+        if (failed) {
+            return FAILURE_PAUSE; // a schedule that failed is still due: not again at once
         }
         if (due.size() == BATCH) {
             return Duration.ZERO;
