@@ -51,6 +51,7 @@ import io.spindle.http.ConnectionGuard;
 import io.spindle.http.ConnectionMetrics;
 import io.spindle.http.LeaseRoutes;
 import io.spindle.http.QueueRoutes;
+import io.spindle.http.ScheduleRoutes;
 import io.spindle.http.ShutdownGate;
 import io.spindle.http.SpindleServer;
 import io.spindle.http.TaskJson;
@@ -61,6 +62,10 @@ import io.spindle.observe.JvmMetrics;
 import io.spindle.observe.ListenerProbe;
 import io.spindle.observe.QueueDepthSampler;
 import io.spindle.observe.ShutdownReadiness;
+import io.spindle.schedule.ScheduleMetrics;
+import io.spindle.schedule.ScheduleStore;
+import io.spindle.schedule.Scheduler;
+import io.spindle.schedule.Schedules;
 import io.spindle.security.ClientLimits;
 import io.spindle.http.SecurityFilter;
 import io.spindle.task.DispatchStore;
@@ -96,6 +101,11 @@ public final class Spindle {
 
     /** @param onListenerDead runs once the HTTP listener is found to refuse connections for good */
     public static Running start(Settings settings, Lifecycle lifecycle, Runnable onListenerDead) {
+        return start(settings, lifecycle, onListenerDead, Clock.systemUTC());
+    }
+
+    /** @param clock the time schedules fire by (tests inject one to cross a daylight-saving change) */
+    public static Running start(Settings settings, Lifecycle lifecycle, Runnable onListenerDead, Clock clock) {
         String instance = instanceId();
         Duration grace = settings.shutdown().grace();
         Duration stepTimeout = settings.shutdown().stepTimeout();
@@ -161,6 +171,16 @@ public final class Spindle {
                 new Dispatcher.Settings(dispatch.maxClaim(), dispatch.leaseMargin(), dispatch.pollInterval(), grace),
                 Clock.systemUTC(), breakers);
 
+        ScheduleStore scheduleStore = new ScheduleStore(database);
+        Settings.Schedules scheduling = settings.schedules();
+        Scheduler scheduler = new Scheduler(scheduleStore, transitions::created, new ScheduleMetrics(meters),
+                new Scheduler.Settings(scheduling.misfireThreshold(), scheduling.pollInterval()), clock);
+        Schedules schedules = new Schedules(scheduleStore, queues, changed -> {
+            notifier.send(Notifications.SCHEDULES, List.of(changed.queue() + "/" + changed.name()));
+            scheduler.wake();
+        }, clock);
+
+        listener.on(Notifications.SCHEDULES, payload -> fromOthers(payload, instance).ifPresent(m -> scheduler.wake()));
         listener.on(Notifications.WAKE, payload -> fromOthers(payload, instance).ifPresent(m -> wakeup.ring()));
         listener.on(Notifications.DONE, payload -> fromOthers(payload, instance).ifPresent(m -> {
             if (m.items().contains(Notifier.EVERYTHING)) {
@@ -177,6 +197,7 @@ public final class Spindle {
             catalog.refresh();
             waiters.wakeAll();
             wakeup.ring();
+            scheduler.wake();
         });
 
         EnqueueCommitter committer = lifecycle.register("enqueue-committer", stepTimeout, new EnqueueCommitter(
@@ -220,7 +241,7 @@ public final class Spindle {
         WebServer server = SpindleServer.create(
                 settings.server(), connections, grace, observe, new HttpMetricsFilter(meters),
                 List.of(gate, SecurityFilter.create(settings.security(), clientLimits)),
-                routing -> routing.register("/v1/queues", queueRoutes, taskRoutes, leaseRoutes)
+                routing -> routing.register("/v1/queues", queueRoutes, taskRoutes, leaseRoutes, new ScheduleRoutes(schedules))
                         .register("/v1/topics", events.topicRoutes())
                         .register("/v1/users", events.notificationRoutes()));
         server.start();
@@ -230,6 +251,7 @@ public final class Spindle {
         // in SigtermUnderLoadIT when a restart found tasks waiting).
         listener.start();
         dispatcher.start();
+        scheduler.start();
         lifecycle.register("http-server", grace.multipliedBy(2).plusSeconds(5), () -> {
             gate.awaitIdle(grace); // the gate closed at the start; what it admitted before ends here, not cut by the stop
             server.stop();
@@ -237,6 +259,7 @@ public final class Spindle {
         lifecycle.register("event-streams", stepTimeout, events.streams());
         lifecycle.register("long-polls", stepTimeout, waiters);
         lifecycle.register("dispatcher", stepTimeout, dispatcher);
+        lifecycle.register("scheduler", stepTimeout, scheduler); // closed before the dispatcher: no task created meanwhile
         lifecycle.register("request-gate", stepTimeout, gate);
         lifecycle.register("listener-probe", stepTimeout, PeriodicDuty.start("listener-probe", ListenerProbe.INTERVAL,
                                                                              listenerProbe));

@@ -17,13 +17,14 @@ import java.util.stream.Stream;
  */
 public record Settings(Server server, Connections connections, Db db, Shutdown shutdown, Health health,
                        Dispatch dispatch, Enqueue enqueue, Security security, ClientLimits clientLimits, Bus bus,
-                       Listener listener, Observe observe, Delivery delivery, Maintenance maintenance) {
+                       Listener listener, Observe observe, Delivery delivery, Maintenance maintenance,
+                       Schedules schedules) {
 
     /** Every key of every part, in the order the documentation lists them. */
     public static final List<Key<?>> KEYS = Stream.of(
             Server.KEYS, Connections.KEYS, Db.KEYS, Pool.KEYS, Embedded.KEYS, Listener.KEYS, Shutdown.KEYS, Health.KEYS,
-            Observe.KEYS, Dispatch.KEYS, Delivery.KEYS, Maintenance.KEYS, Enqueue.KEYS, Bus.KEYS, Security.KEYS,
-            ClientLimits.KEYS).flatMap(List::stream).toList();
+            Observe.KEYS, Dispatch.KEYS, Delivery.KEYS, Maintenance.KEYS, Schedules.KEYS, Enqueue.KEYS, Bus.KEYS,
+            Security.KEYS, ClientLimits.KEYS).flatMap(List::stream).toList();
 
     /** The HTTP listener. */
     public record Server(String host, int port, long maxPayload) {
@@ -305,6 +306,28 @@ public record Settings(Server server, Connections connections, Db db, Shutdown s
         static Maintenance from(Key.Values values) {
             return new Maintenance(values.get(INTERVAL), values.get(VACUUM_ENABLED), values.get(VACUUM_DEAD_TUPLES),
                                    values.get(VACUUM_DEAD_PERCENT));
+        }
+    }
+
+    /**
+     * The scheduler (SPEC §9): a fire time found later than {@code misfireThreshold} was missed (every instance was
+     * down, the database out of reach) and the schedule's {@code catchUp} decides about it; the scheduler sleeps
+     * until the next fire time, but never longer than {@code pollInterval}.
+     */
+    public record Schedules(Duration misfireThreshold, Duration pollInterval) {
+        public static final Key<Duration> MISFIRE_THRESHOLD = Key.duration("schedules.misfire-threshold",
+                Duration.ofSeconds(5), Duration.ofSeconds(1), Duration.ofHours(24),
+                "a fire time whose task could not be created within this (all instances down, database out of reach) "
+                + "counts as missed: catchUp none skips it, last creates one task for the latest missed");
+        public static final Key<Duration> POLL_INTERVAL = Key.duration("schedules.poll-interval",
+                Duration.ofMinutes(1), Duration.ofSeconds(1), Duration.ofHours(1),
+                "longest sleep of the scheduler, a safety net; it wakes at each fire time and when a schedule changes "
+                + "on any instance");
+        public static final List<Key<?>> KEYS = List.of(MISFIRE_THRESHOLD, POLL_INTERVAL);
+        public static final Schedules DEFAULTS = from(Key.DEFAULTS);
+
+        static Schedules from(Key.Values values) {
+            return new Schedules(values.get(MISFIRE_THRESHOLD), values.get(POLL_INTERVAL));
         }
     }
 

@@ -81,7 +81,7 @@ public final class SettingsLoader {
                             Settings.Health.from(values), Settings.Dispatch.from(values), Settings.Enqueue.from(values), security(server),
                             clientLimits(values), Settings.Bus.from(values), Settings.Listener.from(values),
                             Settings.Observe.from(values), delivery(values),
-                            Settings.Maintenance.from(values));
+                            Settings.Maintenance.from(values), Settings.Schedules.from(values));
     }
 
     /**

@@ -20,6 +20,8 @@ public final class Notifications {
     public static final String DONE = "spindle_done";
     /** The listed queues' configuration changed. */
     public static final String QUEUES = "spindle_queues";
+    /** The listed schedules ({@code queue/name}) were created, replaced, paused or resumed. */
+    public static final String SCHEDULES = "spindle_schedules";
     /** Topic bus traffic between instances: batches of events, and changes of which topics an instance wants. */
     public static final String EVENTS = "spindle_events";
 

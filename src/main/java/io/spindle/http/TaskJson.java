@@ -75,6 +75,7 @@ public final class TaskJson {
         g.writeNumberField("maxAttempts", task.maxAttempts());
         g.writeStringField("key", task.key());
         g.writeStringField("concurrencyKey", task.concurrencyKey());
+        g.writeStringField("schedule", task.schedule());
         g.writeStringField("lastError", task.lastError());
         if (content) {
             g.writeFieldName("result");

@@ -90,9 +90,11 @@ public final class AccessPolicy {
                     case "POST" -> Route.of(verb, "/v1/queues/{name}/tasks", Access.WRITE_TASKS);
                     default -> null;
                 };
+                case "schedules" -> "GET".equals(verb)
+                        ? Route.of(verb, "/v1/queues/{name}/schedules", Access.READ_QUEUES) : null;
                 default -> null;
             };
-            case 5 -> !"tasks".equals(s[3]) ? null : switch (verb) {
+            case 5 -> "schedules".equals(s[3]) ? schedule(verb) : !"tasks".equals(s[3]) ? null : switch (verb) {
                 case "GET" -> Route.of(verb, "/v1/queues/{name}/tasks/{id}", Access.READ_TASKS);
                 case "DELETE" -> Route.of(verb, "/v1/queues/{name}/tasks/{id}", Access.WRITE_TASKS);
                 case "POST" -> "batch".equals(s[4])
@@ -100,7 +102,18 @@ public final class AccessPolicy {
                 default -> null;
             };
             case 6 -> "tasks".equals(s[3]) && "POST".equals(verb) && TASK_ACTIONS.contains(s[5])
-                    ? Route.of(verb, "/v1/queues/{name}/tasks/{id}/" + s[5], Access.WRITE_TASKS) : null;
+                    ? Route.of(verb, "/v1/queues/{name}/tasks/{id}/" + s[5], Access.WRITE_TASKS)
+                    : "schedules".equals(s[3]) && ("pause".equals(s[5]) || "resume".equals(s[5])) && "POST".equals(verb)
+                    ? Route.of(verb, "/v1/queues/{name}/schedules/{schedule}/" + s[5], Access.MANAGE_QUEUES) : null;
+            default -> null;
+        };
+    }
+
+    /** A schedule is part of its queue's configuration: read as a queue is read, written as a queue is managed. */
+    private static Route schedule(String verb) {
+        return switch (verb) {
+            case "GET" -> Route.of(verb, "/v1/queues/{name}/schedules/{schedule}", Access.READ_QUEUES);
+            case "PUT", "DELETE" -> Route.of(verb, "/v1/queues/{name}/schedules/{schedule}", Access.MANAGE_QUEUES);
             default -> null;
         };
     }

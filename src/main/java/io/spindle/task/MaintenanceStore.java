@@ -18,7 +18,7 @@ import io.spindle.db.Database;
  */
 public final class MaintenanceStore {
     /** Spindle's tables, the only names {@code VACUUM} is ever given. */
-    public static final List<String> TABLES = List.of("tasks", "queue_counts", "queues", "bus_events", "bus_interest");
+    public static final List<String> TABLES = List.of("tasks", "queue_counts", "queues", "schedules", "bus_events", "bus_interest");
 
     /** The advisory lock of a maintenance pass: "SPINDLE" in ASCII. */
     private static final long LOCK = 0x5350494E444C45L;

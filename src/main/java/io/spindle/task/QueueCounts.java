@@ -5,9 +5,10 @@ package io.spindle.task;
  * carries, so the counts change in the same statement (and commit) as the rows they count. Each statement adds
  * to the row of the backend it runs on ({@code slot = pg_backend_pid()}); no two open transactions share a
  * backend, so writers never wait for each other's row locks. A queue's counts are the sum of its rows; see
- * {@code V3__queue_counts.sql} and docs/architecture.md#task-counts.
+ * {@code V3__queue_counts.sql} and docs/architecture.md#task-counts. Public for the stores of other packages that
+ * create tasks (schedules).
  */
-final class QueueCounts {
+public final class QueueCounts {
     private static final String ADJUST = """
             counted AS (
                 INSERT INTO queue_counts AS qc (queue, slot, pending, running, succeeded, failed, cancelled)
@@ -59,7 +60,7 @@ final class QueueCounts {
      * {@code (queue, was, now)}, one per task, {@code was} null for a created task and {@code now} null for a
      * deleted one.
      */
-    static String adjust(String moves) {
+    public static String adjust(String moves) {
         return ADJUST.formatted(moves);
     }
 }

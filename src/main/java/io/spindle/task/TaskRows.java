@@ -6,26 +6,27 @@ import java.sql.Timestamp;
 import java.time.Instant;
 
 /**
- * Maps a row of {@code tasks} (selected with {@link #COLUMNS}) to a {@link Task}.
+ * Maps a row of {@code tasks} (selected with {@link #COLUMNS}) to a {@link Task}. Public for the stores of other
+ * packages that return tasks (schedules).
  */
-final class TaskRows {
+public final class TaskRows {
     private static final String COLUMN_TEMPLATE = """
             %1$sid, %1$squeue, %1$sstate, %1$spayload::text AS payload, %1$spriority, %1$srun_at, %1$sattempts,
             %1$smax_attempts, %1$sidempotency_key, %1$slast_error, %1$sresult::text AS result, %1$screated_at,
-            %1$supdated_at, %1$sfinished_at, %1$sconcurrency_key, %1$slease_token::text AS lease_token""";
+            %1$supdated_at, %1$sfinished_at, %1$sconcurrency_key, %1$slease_token::text AS lease_token, %1$sschedule""";
 
     /** The columns every task query selects, in the form {@link #of} reads. */
-    static final String COLUMNS = columns("");
+    public static final String COLUMNS = columns("");
 
     /** {@link #COLUMNS} with each column prefixed (e.g. {@code "t."}), for joins and aliased updates. */
-    static String columns(String prefix) {
+    public static String columns(String prefix) {
         return COLUMN_TEMPLATE.formatted(prefix);
     }
 
     private TaskRows() {
     }
 
-    static Task of(ResultSet rs) throws SQLException {
+    public static Task of(ResultSet rs) throws SQLException {
         return new Task(
                 rs.getLong("id"),
                 rs.getString("queue"),
@@ -42,7 +43,8 @@ final class TaskRows {
                 instant(rs.getObject("updated_at")),
                 instant(rs.getObject("finished_at")),
                 nullIfEmpty(rs.getString("concurrency_key")),
-                rs.getString("lease_token"));
+                rs.getString("lease_token"),
+                rs.getString("schedule"));
     }
 
     /** The empty key stands for "no key" in a keyed queue (see V6__flow_control.sql). */

@@ -87,6 +87,22 @@ class TaskEventsTest {
     }
 
     @Test
+    void aTaskCreatedByAScheduleIsAnnouncedAsAnyCreatedTask() {
+        assertThat(server.put("/v1/queues/timed", "{\"handler\": {\"type\": \"log\"}, \"paused\": true}").statusCode())
+                .isEqualTo(201);
+        try (SseClient events = SseClient.open(server.port(), "/v1/topics/tasks.timed/events", null)) {
+            assertThat(events.status()).isEqualTo(200);
+            assertThat(server.put("/v1/queues/timed/schedules/tick", "{\"every\": \"PT1S\"}").statusCode()).isEqualTo(201);
+            SseClient.Received created = events.next(WAIT);
+            assertThat(created.event()).isEqualTo("task.created");
+            JsonNode data = Json.parse(created.data());
+            assertThat(data.path("schedule").asText()).isEqualTo("tick");
+            assertThat(data.path("key").asText()).startsWith("schedule:tick:");
+            assertThat(server.delete("/v1/queues/timed/schedules/tick").statusCode()).isEqualTo(204);
+        }
+    }
+
+    @Test
     void clientsCannotPublishOnTaskTopics() {
         var response = server.post("/v1/topics/tasks.watched/events", "{\"type\": \"task.succeeded\", \"data\": {}}");
         assertThat(response.statusCode()).isEqualTo(403);

@@ -35,7 +35,7 @@ class SettingsLoaderTest {
             new Settings.Health(Duration.ofSeconds(1)),
             Settings.Dispatch.DEFAULTS, Settings.Enqueue.DEFAULTS, Settings.Security.DEFAULTS,
             Settings.ClientLimits.DEFAULTS, Settings.Bus.DEFAULTS, Settings.Listener.DEFAULTS, Settings.Observe.DEFAULTS,
-            Settings.Delivery.DEFAULTS, Settings.Maintenance.DEFAULTS);
+            Settings.Delivery.DEFAULTS, Settings.Maintenance.DEFAULTS, Settings.Schedules.DEFAULTS);
 
     @Test
     void withNoConfigurationTheDocumentedDefaultsApply() {
@@ -107,6 +107,8 @@ class SettingsLoaderTest {
         values.put("maintenance.vacuum-enabled", "false");
         values.put("maintenance.vacuum-dead-tuples", "500");
         values.put("maintenance.vacuum-dead-percent", "25");
+        values.put("schedules.misfire-threshold", "PT30S");
+        values.put("schedules.poll-interval", "PT10M");
         values.put("server.connections.max", "500");
         values.put("server.connections.per-client", "20");
         values.put("server.connections.header-timeout", "PT3S");
@@ -139,7 +141,8 @@ class SettingsLoaderTest {
                 new Settings.Observe(Duration.ofSeconds(10)),
                 new Settings.Delivery(List.of(new Settings.SigningSecret(
                         Base64.getDecoder().decode("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"))), 75, 4),
-                new Settings.Maintenance(Duration.ofMinutes(2), false, 500, 25)));
+                new Settings.Maintenance(Duration.ofMinutes(2), false, 500, 25),
+                new Settings.Schedules(Duration.ofSeconds(30), Duration.ofMinutes(10))));
     }
 
     @Test

@@ -111,7 +111,7 @@ class EmbeddedDatabaseTest {
                 new Settings.Health(Duration.ofSeconds(1)),
                 Settings.Dispatch.DEFAULTS, Settings.Enqueue.DEFAULTS, Settings.Security.DEFAULTS,
                 Settings.ClientLimits.DEFAULTS, Settings.Bus.DEFAULTS, Settings.Listener.DEFAULTS, Settings.Observe.DEFAULTS,
-                Settings.Delivery.DEFAULTS, Settings.Maintenance.DEFAULTS);
+                Settings.Delivery.DEFAULTS, Settings.Maintenance.DEFAULTS, Settings.Schedules.DEFAULTS);
     }
 
     private static Handler capture(List<String> lines) {

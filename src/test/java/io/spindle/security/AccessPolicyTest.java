@@ -27,6 +27,16 @@ class AccessPolicyTest {
             GET    | /v1/queues/emails/tasks/42          | READ_TASKS
             DELETE | /v1/queues/emails/tasks/42          | WRITE_TASKS
             POST   | /v1/queues/emails/tasks/42/retry    | WRITE_TASKS
+            GET    | /v1/queues/emails/schedules         | READ_QUEUES
+            GET    | /v1/queues/emails/schedules/nightly | READ_QUEUES
+            PUT    | /v1/queues/emails/schedules/nightly | MANAGE_QUEUES
+            DELETE | /v1/queues/emails/schedules/nightly | MANAGE_QUEUES
+            POST   | /v1/queues/emails/schedules/n/pause | MANAGE_QUEUES
+            POST   | /v1/queues/emails/schedules/n/resume| MANAGE_QUEUES
+            POST   | /v1/queues/emails/schedules         | UNCLASSIFIED
+            POST   | /v1/queues/emails/schedules/nightly | UNCLASSIFIED
+            GET    | /v1/queues/emails/schedules/n/pause | UNCLASSIFIED
+            POST   | /v1/queues/emails/schedules/n/retry | UNCLASSIFIED
             GET    | /v1/topics                          | SUBSCRIBE
             GET    | /v1/topics/orders.eu/events         | SUBSCRIBE
             POST   | /v1/topics/orders.eu/events         | PUBLISH

@@ -21,6 +21,7 @@ public final class SettingsChange {
     private Settings.Observe observe;
     private Settings.Delivery delivery;
     private Settings.Maintenance maintenance;
+    private Settings.Schedules schedules;
 
     private SettingsChange(Settings s) {
         server = s.server();
@@ -37,6 +38,7 @@ public final class SettingsChange {
         observe = s.observe();
         delivery = s.delivery();
         maintenance = s.maintenance();
+        schedules = s.schedules();
     }
 
     public static SettingsChange of(Settings settings) {
@@ -78,8 +80,13 @@ public final class SettingsChange {
         return this;
     }
 
+    public SettingsChange schedules(Settings.Schedules schedules) {
+        this.schedules = schedules;
+        return this;
+    }
+
     public Settings build() {
         return new Settings(server, connections, db, shutdown, health, dispatch, enqueue, security, clientLimits, bus,
-                            listener, observe, delivery, maintenance);
+                            listener, observe, delivery, maintenance, schedules);
     }
 }

@@ -1,8 +1,6 @@
 package io.spindle.testing;
 
-import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
@@ -22,12 +20,13 @@ public final class TestServer implements AutoCloseable {
     private final TestDatabase.Fresh database;
     private final Lifecycle lifecycle;
     private final Spindle.Running running;
-    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final LocalHttp http;
 
     private TestServer(TestDatabase.Fresh database, Lifecycle lifecycle, Spindle.Running running) {
         this.database = database;
         this.lifecycle = lifecycle;
         this.running = running;
+        this.http = new LocalHttp(running.port());
     }
 
     public static TestServer start() {
@@ -61,7 +60,7 @@ public final class TestServer implements AutoCloseable {
                 new Settings.Health(Duration.ofSeconds(1)),
                 Settings.Dispatch.DEFAULTS, Settings.Enqueue.DEFAULTS, Settings.Security.DEFAULTS,
                 Settings.ClientLimits.DEFAULTS, Settings.Bus.DEFAULTS, Settings.Listener.DEFAULTS, Settings.Observe.DEFAULTS,
-                Settings.Delivery.DEFAULTS, Settings.Maintenance.DEFAULTS);
+                Settings.Delivery.DEFAULTS, Settings.Maintenance.DEFAULTS, Settings.Schedules.DEFAULTS);
     }
 
     public TestDatabase.Fresh database() {
@@ -77,36 +76,27 @@ public final class TestServer implements AutoCloseable {
     }
 
     public URI uri(String path) {
-        return URI.create("http://127.0.0.1:" + port() + path);
+        return http.uri(path);
     }
 
     public HttpResponse<String> get(String path) {
-        return send(HttpRequest.newBuilder(uri(path)).GET());
+        return http.get(path);
     }
 
     public HttpResponse<String> delete(String path) {
-        return send(HttpRequest.newBuilder(uri(path)).DELETE());
+        return http.delete(path);
     }
 
     public HttpResponse<String> put(String path, String json) {
-        return send(HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
-                            .PUT(HttpRequest.BodyPublishers.ofString(json)));
+        return http.put(path, json);
     }
 
     public HttpResponse<String> post(String path, String json) {
-        return send(HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
-                            .POST(HttpRequest.BodyPublishers.ofString(json)));
+        return http.post(path, json);
     }
 
     public HttpResponse<String> send(HttpRequest.Builder request) {
-        try {
-            return client.send(request.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            throw new IllegalStateException("request failed: " + e, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        return http.send(request);
     }
 
     @Override
