@@ -11,7 +11,7 @@ FROM maven:3.9-eclipse-temurin-25 AS build
 # Only the modules that Spindle and its libraries use (jdeps; container/smoke.sh checks the list still covers
 # them), plus jdk.jfr for flight recordings. A layer of its own that changes only with the JDK.
 RUN jlink --add-modules java.base,java.compiler,java.desktop,java.naming,java.security.jgss,java.sql,jdk.management,jdk.unsupported,jdk.zipfs,jdk.jfr \
-        --strip-debug --no-header-files --no-man-pages --compress=zip-6 --output /opt/spindle-java
+        --strip-java-debug-attributes --no-header-files --no-man-pages --compress=zip-6 --output /opt/spindle-java
 WORKDIR /build
 # The pom alone first: the libraries (without the embedded PostgreSQL binaries, -Pcontainer) are fetched and
 # copied to target/libs/ before any source is there, so a code change leaves their layer as it is.

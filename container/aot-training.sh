@@ -44,13 +44,14 @@ for _ in $(seq 1 600); do
 done
 [ -n "$port" ] || { cat "$WORK/spindle.log"; echo "aot-training: Spindle did not start within 60 s" >&2; exit 1; }
 
-# One HTTP/1.1 request over bash's /dev/tcp (the image has no curl); prints the status line and the body.
+# One HTTP/1.1 request over bash's /dev/tcp (the image has no curl); prints the status line. The server writes
+# the whole (small) response at once but keeps the connection open after it, so read no further.
 request() {
     local method=$1 path=$2 body=${3:-}
     exec 3<>"/dev/tcp/127.0.0.1/$port"
     printf '%s %s HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s' \
         "$method" "$path" "${#body}" "$body" >&3
-    cat <&3
+    head -n 1 <&3
     exec 3<&-
 }
 
