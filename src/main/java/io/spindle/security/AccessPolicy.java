@@ -93,8 +93,10 @@ public final class AccessPolicy {
             case 5 -> !"tasks".equals(s[3]) ? null : switch (verb) {
                 case "GET" -> Route.of(verb, "/v1/queues/{name}/tasks/{id}", Access.READ_TASKS);
                 case "DELETE" -> Route.of(verb, "/v1/queues/{name}/tasks/{id}", Access.WRITE_TASKS);
-                case "POST" -> "batch".equals(s[4])
-                        ? Route.of(verb, "/v1/queues/{name}/tasks/batch", Access.WRITE_TASKS) : null;
+                case "POST" -> switch (s[4]) {
+                    case "batch", "retry" -> Route.of(verb, "/v1/queues/{name}/tasks/" + s[4], Access.WRITE_TASKS);
+                    default -> null;
+                };
                 default -> null;
             };
             case 6 -> "tasks".equals(s[3]) && "retry".equals(s[5]) && "POST".equals(verb)
