@@ -18,6 +18,8 @@ public final class AccessPolicy {
         WRITE_TASKS(EnumSet.of(Role.ADMIN, Role.PRODUCER)),
         PUBLISH(EnumSet.of(Role.ADMIN, Role.PRODUCER)),
         SUBSCRIBE(EnumSet.of(Role.ADMIN, Role.SUBSCRIBER)),
+        /** Any valid key: asking for a stream token (which opens only the streams the key's roles may). */
+        ANY_KEY(EnumSet.allOf(Role.class)),
         UNCLASSIFIED(EnumSet.of(Role.ADMIN));
 
         private final Set<Role> roles;
@@ -67,6 +69,8 @@ public final class AccessPolicy {
             case "queues" -> queues(verb, s);
             case "topics" -> topics(verb, s);
             case "users" -> users(verb, s);
+            case "stream-tokens" -> s.length == 2 && "POST".equals(verb)
+                    ? Route.of(verb, "/v1/stream-tokens", Access.ANY_KEY) : null;
             default -> null;
         };
         return route == null ? unclassified(method) : route;
