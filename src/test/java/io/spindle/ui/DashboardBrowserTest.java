@@ -201,7 +201,7 @@ class DashboardBrowserTest {
         }
         proxy.restore();
         browser.text("#tail-events .lagged", "15 events dropped");
-        browser.text("#tail-events .event", "\"n\": 19");
+        browser.text("#tail-events .event", "\"n\":19");
         browser.screenshot("topics");
     }
 
@@ -218,6 +218,14 @@ class DashboardBrowserTest {
         }
         assertThat(main.isDisplayed()).isTrue();
         browser.screenshot("schedules");
+    }
+
+    @Test
+    void swaggerUiShowsTheDocument() {
+        browser.open(server.uri("/openapi/ui/").toString());
+        browser.text(".information-container", "Spindle");
+        browser.text("#swagger-ui", "/v1/queues/{name}/tasks/retry");
+        browser.screenshot("openapi-ui");
     }
 
     @Test

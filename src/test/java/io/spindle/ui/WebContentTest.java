@@ -53,6 +53,8 @@ class WebContentTest {
         JsonNode doc = Json.parse(json.body());
         assertThat(doc.path("openapi").asText()).isEqualTo("3.1.0");
         assertThat(doc.path("paths").has("/v1/queues/{name}/tasks/retry")).isTrue();
+        HttpResponse<String> asked = server.get("/openapi?format=JSON");
+        assertThat(Json.parse(asked.body()).path("openapi").asText()).as("what Swagger UI asks for").isEqualTo("3.1.0");
     }
 
     @Test
