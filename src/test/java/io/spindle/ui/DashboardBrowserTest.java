@@ -89,7 +89,7 @@ class DashboardBrowserTest {
     }
 
     @Test
-    void queuesShowLiveCountsAndThroughputAndPause() {
+    void queuesShowLiveCountsAndThroughputPageAndPause() {
         browser.open(server.uri("/ui/").toString());
         browser.text("main h1", "Queues");
         expect(201, server.put("/v1/queues/emails", queue("/slow", 3, 4)));
@@ -104,16 +104,38 @@ class DashboardBrowserTest {
         }
         expect(201, server.post("/v1/queues/emails/tasks/batch", batch.append("]}").toString()));
         browser.until(d -> Integer.parseInt(row.findElement(By.cssSelector("[data-count='running']")).getText()) > 0 ? true : null);
+        long started = System.nanoTime();
         browser.until(d -> "60".equals(row.findElement(By.cssSelector("[data-count='succeeded']")).getText()) ? true : null);
         assertThat(browser.script("return window.__samePage === true")).as("counts changed without a reload").isEqualTo(true);
+        long seconds = (System.nanoTime() - started) / 1_000_000_000L;
+        long reads = ((Number) browser.script("return performance.getEntriesByType('resource')"
+                + ".filter(e => e.name.endsWith('/v1/queues/emails')).length")).longValue();
+        assertThat(reads).as("at most one read of the queue a second while 60 tasks ran for %d s", seconds)
+                .isLessThanOrEqualTo(seconds + 2);
         assertThat(browser.find(".summary").getText()).matches("Last 10 s: .* enqueued/s, .* finished/s\\.");
         browser.screenshot("queues");
 
-        row.findElement(By.cssSelector("button[aria-label='Pause emails']")).click();
-        browser.until(d -> row.getText().contains("paused") ? true : null);
+        browser.open(server.uri("/ui/#/queues/emails/tasks").toString());
+        browser.until(d -> d.findElements(By.cssSelector("tr[data-task]")).size() == 50 ? true : null);
+        long oldestShown = Long.parseLong(browser.all("tr[data-task]").getLast().getAttribute("data-task"));
+        browser.text(".pager a", "Older").click();
+        browser.until(d -> d.findElements(By.cssSelector("tr[data-task]")).size() == 10 ? true : null);
+        assertThat(Long.parseLong(browser.find("tr[data-task]").getAttribute("data-task")))
+                .as("the older page goes on below the first, newest first").isLessThan(oldestShown);
+
+        browser.open(server.uri("/ui/#/queues").toString());
+        WebElement again = browser.find("tr[data-queue='emails']");
+        again.findElement(By.cssSelector("button[aria-label='Pause emails']")).click();
+        browser.until(d -> again.getText().contains("paused") ? true : null);
         assertThat(Json.parse(server.get("/v1/queues/emails").body()).path("paused").asBoolean()).isTrue();
-        row.findElement(By.cssSelector("button[aria-label='Resume emails']")).click();
-        browser.until(d -> row.getText().contains("active") ? true : null);
+        var waiting = server.post("/v1/queues/emails/tasks", "{\"payload\": \"wait\"}");
+        browser.open(server.uri("/ui/#/queues/emails/tasks/" + Json.parse(waiting.body()).path("id").asText()).toString());
+        browser.text("button", "Cancel task").click();
+        browser.text(".fields .badge", "cancelled");
+        browser.open(server.uri("/ui/#/queues").toString());
+        WebElement paused = browser.find("tr[data-queue='emails']");
+        paused.findElement(By.cssSelector("button[aria-label='Resume emails']")).click();
+        browser.until(d -> paused.getText().contains("active") ? true : null);
 
         browser.size(375, 812);
         browser.open(server.uri("/ui/#/queues").toString());
