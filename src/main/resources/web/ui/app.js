@@ -431,7 +431,12 @@ document.getElementById('signout').addEventListener('click', () => {
   askForKey();
 });
 
-whenUnauthorized(() => { forgetKey(); leave(); askForKey(savedKey() ? 'The key was refused.' : ''); });
+whenUnauthorized(() => {
+  const hadKey = Boolean(savedKey());
+  forgetKey();
+  leave();
+  askForKey(hadKey ? 'The key was refused.' : '');
+});
 
 async function start() {
   let me;

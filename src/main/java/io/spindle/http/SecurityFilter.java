@@ -141,7 +141,7 @@ public final class SecurityFilter implements Filter {
         if (authorization.isEmpty() && route.stream()) {
             Optional<String> token = req.query().first(ACCESS_TOKEN).asOptional();
             if (token.isPresent()) {
-                return tokens.verify(token.get()).<ApiKeys.Result>map(a -> a)
+                return tokens.verify(token.get()).map(ApiKeys.Result.class::cast)
                         .orElseGet(() -> new ApiKeys.Result.Refused("unknown or expired stream token", true));
             }
         }

@@ -32,6 +32,9 @@ public final class WebContent {
     /** The static pages: the dashboard, its chart library, Swagger UI and its bundle. */
     public static StaticContentFeature pages() {
         return StaticContentFeature.create(b -> b
+                // files are streamed from the jar: no copies in a temporary directory, whose clean-up would install
+                // Helidon's own JVM shutdown hook (the Lifecycle's is the only one)
+                .temporaryStorage(t -> t.enabled(false).deleteOnExit(false))
                 .addClasspath(cp -> cp.location("web/ui").context("/ui").welcome("index.html"))
                 .addClasspath(cp -> cp.location(webjar("org.webjars.npm", "uplot") + "/dist").context("/ui/vendor/uplot"))
                 .addClasspath(cp -> cp.location("web/openapi-ui").context("/openapi/ui").welcome("index.html"))

@@ -7,6 +7,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Base64;
 import java.util.Optional;
 
@@ -42,7 +43,7 @@ public final class StreamTokens {
     /** A token for the key of this name, which the caller has just authenticated. */
     public Minted mint(String keyName) {
         byte[] digest = keys.digest(keyName).orElseThrow(() -> new IllegalArgumentException("no key " + keyName));
-        Instant expires = clock.instant().plus(LIFETIME).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        Instant expires = clock.instant().plus(LIFETIME).truncatedTo(ChronoUnit.SECONDS);
         String claims = ENCODER.encodeToString(keyName.getBytes(StandardCharsets.UTF_8)) + "." + expires.getEpochSecond();
         return new Minted(PREFIX + claims + "." + ENCODER.encodeToString(sign(digest, claims)), expires);
     }
