@@ -54,6 +54,7 @@ import io.spindle.http.QueueRoutes;
 import io.spindle.http.ScheduleRoutes;
 import io.spindle.http.ShutdownGate;
 import io.spindle.http.SpindleServer;
+import io.spindle.http.StreamTokenRoutes;
 import io.spindle.http.TaskJson;
 import io.spindle.http.TaskRoutes;
 import io.spindle.observe.DatabaseReadiness;
@@ -238,10 +239,12 @@ public final class Spindle {
                 lifecycle.register("connection-metrics", stepTimeout, new ConnectionMetrics(meters)));
         lifecycle.register("connection-reaper", stepTimeout,
                            PeriodicDuty.start("connection-reaper", ConnectionGuard.REAP_INTERVAL, connections::reap));
+        SecurityFilter security = SecurityFilter.create(settings.security(), clientLimits);
         WebServer server = SpindleServer.create(
                 settings.server(), connections, grace, observe, new HttpMetricsFilter(meters),
-                List.of(gate, SecurityFilter.create(settings.security(), clientLimits)),
+                List.of(gate, security),
                 routing -> routing.register("/v1/queues", queueRoutes, taskRoutes, leaseRoutes, new ScheduleRoutes(schedules))
+                        .register("/v1/stream-tokens", new StreamTokenRoutes(security.tokens()))
                         .register("/v1/topics", events.topicRoutes())
                         .register("/v1/users", events.notificationRoutes()));
         server.start();

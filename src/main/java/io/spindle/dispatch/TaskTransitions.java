@@ -88,6 +88,11 @@ public final class TaskTransitions {
         apply(Kind.REDRIVEN, List.of(task));
     }
 
+    /** failed or cancelled → pending, by a client's bulk redrive (one call per batch). */
+    public void redriven(List<Task> tasks) {
+        apply(Kind.REDRIVEN, tasks);
+    }
+
     /** running → pending without counting the attempt: handed back at shutdown. */
     public void released(List<Task> tasks) {
         apply(Kind.RELEASED, tasks);

@@ -2,6 +2,7 @@ package io.spindle.http;
 
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -25,6 +26,7 @@ import io.spindle.security.Client;
 import io.spindle.security.ClientLimits;
 import io.spindle.security.Role;
 import io.spindle.security.SecurityMetrics;
+import io.spindle.security.StreamTokens;
 
 /**
  * Guards every {@code /v1} request (health and metrics stay open): identifies the client (its API key, or its
@@ -40,16 +42,26 @@ public final class SecurityFilter implements Filter {
     private static final Header INVALID_TOKEN = HeaderValues.createCached(
             HeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"spindle\", error=\"invalid_token\"");
 
+    /** The query parameter that carries a stream token (RFC 6750's name for a bearer token in a URI). */
+    static final String ACCESS_TOKEN = "access_token";
+
     private final ApiKeys keys;
+    private final StreamTokens tokens;
     private final ClientLimits limits;
     private final SecurityMetrics metrics;
     private final Header policy;
 
     SecurityFilter(ApiKeys keys, ClientLimits limits) {
         this.keys = keys;
+        this.tokens = new StreamTokens(keys, Clock.systemUTC());
         this.limits = limits;
         this.metrics = limits.metrics();
         this.policy = HeaderValues.createCached(RATE_LIMIT_POLICY, limits.policyHeader());
+    }
+
+    /** Mints stream tokens under the same keys this filter accepts. */
+    public StreamTokens tokens() {
+        return tokens;
     }
 
     public static SecurityFilter create(Settings.Security security, ClientLimits limits) {
@@ -69,7 +81,8 @@ public final class SecurityFilter implements Filter {
         if (keys.isEmpty()) {
             client = Client.anonymous(address(req));
         } else {
-            switch (keys.authenticate(req.headers().all(HeaderNames.AUTHORIZATION, List::of))) {
+            List<String> authorization = req.headers().all(HeaderNames.AUTHORIZATION, List::of);
+            switch (authenticate(authorization, route, req)) {
                 case ApiKeys.Result.Accepted accepted -> client = Client.key(accepted.name(), accepted.roles());
                 case ApiKeys.Result.Refused r -> {
                     refused = r;
@@ -103,6 +116,7 @@ public final class SecurityFilter implements Filter {
             send(res, 403, "Forbidden", "This key may not " + route.pattern() + "; that needs the role " + needs + ".", 0);
             return;
         }
+        req.context().register(Client.class, client);
         if (!route.stream()) {
             chain.proceed();
             return;
@@ -117,6 +131,21 @@ public final class SecurityFilter implements Filter {
         try (ClientLimits.StreamSlot open = slot.get()) {
             chain.proceed();
         }
+    }
+
+    /**
+     * The request's key: its bearer token, or for a stream opened without one (a browser's EventSource) its
+     * {@code access_token} query parameter, a stream token (docs/security.md#stream-tokens).
+     */
+    private ApiKeys.Result authenticate(List<String> authorization, AccessPolicy.Route route, RoutingRequest req) {
+        if (authorization.isEmpty() && route.stream()) {
+            Optional<String> token = req.query().first(ACCESS_TOKEN).asOptional();
+            if (token.isPresent()) {
+                return tokens.verify(token.get()).map(ApiKeys.Result.class::cast)
+                        .orElseGet(() -> new ApiKeys.Result.Refused("unknown or expired stream token", true));
+            }
+        }
+        return keys.authenticate(authorization);
     }
 
     private static void send(ServerResponse res, int status, String title, String detail, long retryAfterSeconds) {

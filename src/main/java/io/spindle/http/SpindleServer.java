@@ -53,11 +53,14 @@ public final class SpindleServer {
                 .shutdownGracePeriod(shutdownGrace)
                 .featuresDiscoverServices(false)
                 .addFeature(observe)
+                .addFeature(WebContent.pages())
+                .addFeature(WebContent.openApi())
                 .directHandlers(direct.build())
                 .routing(routing -> {
                     routing.addFilter(metricsFilter);
                     filters.forEach(routing::addFilter);
                     routing.addFilter(new MediaHeadersCheck()); // after the gate and security: their refusals come first
+                    routing.addFilter(WebContent.headers());
                     routing.error(Throwable.class, (req, res, failure) -> {
                         if (!res.isSent()) {
                             StickyHeaders.restore(req, res);

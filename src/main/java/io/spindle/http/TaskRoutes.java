@@ -59,6 +59,8 @@ public final class TaskRoutes implements HttpService {
                 .any("/{name}/tasks", MethodNotAllowed.allow("GET, POST"))
                 .post("/{name}/tasks/batch", this::enqueueBatch)
                 .any("/{name}/tasks/batch", MethodNotAllowed.allow("POST"))
+                .post("/{name}/tasks/retry", this::retryAll)
+                .any("/{name}/tasks/retry", MethodNotAllowed.allow("POST"))
                 .get("/{name}/tasks/{id}", this::get)
                 .delete("/{name}/tasks/{id}", this::cancel)
                 .any("/{name}/tasks/{id}", MethodNotAllowed.allow("GET, DELETE"))
@@ -120,6 +122,18 @@ public final class TaskRoutes implements HttpService {
         String queue = queueName(req);
         Task task = commands.retry(queue, taskId(req, queue));
         JsonResponses.sendBytes(res, Status.OK_200, TaskJson.one(task));
+    }
+
+    /** Bulk redrive: {@code {"state": "failed"}} (or {@code "cancelled"}) sends every such task back to pending. */
+    private void retryAll(ServerRequest req, ServerResponse res) {
+        String queue = queueName(req);
+        TaskState state = RedriveRequest.state(RequestBodies.json(req));
+        if (!queues.exists(queue)) {
+            throw QueueStore.notFound(queue);
+        }
+        var body = Json.mapper().createObjectNode();
+        body.put("count", commands.retryAll(queue, state));
+        JsonResponses.send(res, Status.OK_200, body);
     }
 
     static String queueName(ServerRequest req) {

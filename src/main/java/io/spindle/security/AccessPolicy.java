@@ -20,6 +20,8 @@ public final class AccessPolicy {
         WRITE_TASKS(EnumSet.of(Role.ADMIN, Role.PRODUCER)),
         PUBLISH(EnumSet.of(Role.ADMIN, Role.PRODUCER)),
         SUBSCRIBE(EnumSet.of(Role.ADMIN, Role.SUBSCRIBER)),
+        /** Any valid key: asking for a stream token (which opens only the streams the key's roles may). */
+        ANY_KEY(EnumSet.allOf(Role.class)),
         UNCLASSIFIED(EnumSet.of(Role.ADMIN));
 
         private final Set<Role> roles;
@@ -69,6 +71,8 @@ public final class AccessPolicy {
             case "queues" -> queues(verb, s);
             case "topics" -> topics(verb, s);
             case "users" -> users(verb, s);
+            case "stream-tokens" -> s.length == 2 && "POST".equals(verb)
+                    ? Route.of(verb, "/v1/stream-tokens", Access.ANY_KEY) : null;
             default -> null;
         };
         return route == null ? unclassified(method) : route;
@@ -97,8 +101,10 @@ public final class AccessPolicy {
             case 5 -> "schedules".equals(s[3]) ? schedule(verb) : !"tasks".equals(s[3]) ? null : switch (verb) {
                 case "GET" -> Route.of(verb, "/v1/queues/{name}/tasks/{id}", Access.READ_TASKS);
                 case "DELETE" -> Route.of(verb, "/v1/queues/{name}/tasks/{id}", Access.WRITE_TASKS);
-                case "POST" -> "batch".equals(s[4])
-                        ? Route.of(verb, "/v1/queues/{name}/tasks/batch", Access.WRITE_TASKS) : null;
+                case "POST" -> switch (s[4]) {
+                    case "batch", "retry" -> Route.of(verb, "/v1/queues/{name}/tasks/" + s[4], Access.WRITE_TASKS);
+                    default -> null;
+                };
                 default -> null;
             };
             case 6 -> "tasks".equals(s[3]) && "POST".equals(verb) && TASK_ACTIONS.contains(s[5])

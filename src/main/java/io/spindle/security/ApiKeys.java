@@ -6,6 +6,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -79,6 +80,16 @@ public final class ApiKeys {
         return matched == null
                 ? new Result.Refused("unknown key", true)
                 : new Result.Accepted(matched.name(), matched.roles());
+    }
+
+    /** The digest of the key of this name: what signs its stream tokens. */
+    Optional<byte[]> digest(String name) {
+        return keys.stream().filter(k -> k.name().equals(name)).findFirst().map(k -> k.digest().clone());
+    }
+
+    Optional<Result.Accepted> accepted(String name) {
+        return keys.stream().filter(k -> k.name().equals(name)).findFirst()
+                .map(k -> new Result.Accepted(k.name(), k.roles()));
     }
 
     private static byte[] sha256(byte[] input) {

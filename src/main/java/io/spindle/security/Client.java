@@ -1,5 +1,6 @@
 package io.spindle.security;
 
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -8,12 +9,19 @@ import java.util.Set;
  * roles it holds (none when it failed to authenticate).
  */
 public record Client(String id, Set<Role> roles) {
+    private static final String KEY = "key:";
+
     public Client {
         roles = Set.copyOf(roles);
     }
 
+    /** The name of the API key that authenticated this client; empty for an anonymous one. */
+    public Optional<String> keyName() {
+        return id.startsWith(KEY) ? Optional.of(id.substring(KEY.length())) : Optional.empty();
+    }
+
     public static Client key(String name, Set<Role> roles) {
-        return new Client("key:" + name, roles);
+        return new Client(KEY + name, roles);
     }
 
     /** Anyone who can reach the service, when no key is configured: every role. */

@@ -77,6 +77,25 @@ public final class TaskStore {
             SELECT * FROM redriven
             """.formatted(TaskRows.columns("t."), QueueCounts.adjust("SELECT queue, was, state FROM redriven"));
 
+    /**
+     * One batch of a bulk redrive: the next failed (or cancelled) tasks of the queue above an id, in id order.
+     * SKIP LOCKED passes over a row another statement holds (a client's retry of it), so a batch never waits
+     * and never takes a row twice; each batch commits alone, so no lock outlives it.
+     */
+    private static final String RETRY_BATCH = """
+            WITH old AS (
+                SELECT id, state FROM tasks WHERE queue = ? AND state = ? AND id > ? AND id <= ?
+                ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED
+            ), redriven AS (
+                UPDATE tasks t SET state = 'pending', attempts = 0, run_at = now(), finished_at = NULL,
+                                   last_error = NULL, result = NULL, updated_at = now()
+                FROM old o
+                WHERE t.id = o.id
+                RETURNING %s, o.state AS was
+            ), %s
+            SELECT * FROM redriven ORDER BY id
+            """.formatted(TaskRows.columns("t."), QueueCounts.adjust("SELECT queue, was, state FROM redriven"));
+
     private final Database db;
 
     public TaskStore(Database db) {
@@ -205,6 +224,21 @@ public final class TaskStore {
     public Task retry(String queue, long id) {
         return db.first(RETRY, TaskRows::of, id, queue)
                 .orElseThrow(() -> refusal(queue, id, "retried", "it is neither failed nor cancelled"));
+    }
+
+    /**
+     * Sends up to {@code limit} tasks of the queue in {@code state} (failed or cancelled) whose id is above
+     * {@code afterId} and at most {@code upToId} back to pending, in one autocommit statement; the rows come back
+     * in id order.
+     */
+    public List<Task> retryBatch(String queue, TaskState state, long afterId, long upToId, int limit) {
+        return db.list(RETRY_BATCH, TaskRows::of, queue, state.dbName(), afterId, upToId, limit);
+    }
+
+    /** The highest id of the queue's tasks in {@code state}, 0 when there is none (one index probe). */
+    public long lastId(String queue, TaskState state) {
+        return db.first("SELECT coalesce(max(id), 0) AS id FROM tasks WHERE queue = ? AND state = ?",
+                        rs -> rs.getLong("id"), queue, state.dbName()).orElse(0L);
     }
 
     private RuntimeException refusal(String queue, long id, String verb, String reason) {

@@ -26,6 +26,7 @@ import io.spindle.http.ConnectionGuard;
 import io.spindle.http.ConnectionMetrics;
 import io.spindle.http.SpindleServer;
 import io.spindle.observe.HttpMetricsFilter;
+import io.spindle.testing.ApiContract;
 import io.spindle.testing.TestDatabase;
 import io.spindle.testing.TestServer;
 import io.spindle.testing.SettingsChange;
@@ -144,7 +145,10 @@ final class BusServer implements AutoCloseable {
 
     HttpResponse<String> send(HttpRequest.Builder request) {
         try {
-            return client.send(request.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+            HttpRequest built = request.timeout(Duration.ofSeconds(30)).build();
+            HttpResponse<String> response = client.send(built, HttpResponse.BodyHandlers.ofString());
+            ApiContract.check(built, response); // every answer the tests see is held to the OpenAPI document
+            return response;
         } catch (IOException e) {
             throw new IllegalStateException("request failed: " + e, e);
         } catch (InterruptedException e) {

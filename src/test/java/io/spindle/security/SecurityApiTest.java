@@ -109,6 +109,8 @@ class SecurityApiTest {
             GET    | /v1/queues/sec/tasks/1         | -                                  | ok  | ok  | ok
             DELETE | /v1/queues/sec/tasks/999999    | -                                  | ok  | ok  | 403
             POST   | /v1/queues/sec/tasks/999999/retry | -                               | ok  | ok  | 403
+            POST   | /v1/queues/sec/tasks/retry     | {"state": "failed"}                | ok  | ok  | 403
+            POST   | /v1/stream-tokens              | -                                  | ok  | ok  | ok
             GET    | /v1/topics                     | -                                  | ok  | 403 | ok
             POST   | /v1/topics/sec.t/events        | {"data": 1}                        | ok  | ok  | 403
             POST   | /v1/users/u1/notifications     | {"message": "hi"}                  | ok  | ok  | 403
