@@ -96,9 +96,23 @@ build_jars() {
     elif [ -n "$(find src pom.xml -newer target/spindle.jar -type f 2>/dev/null | head -n 1)" ]; then
         echo "$me: WARNING: sources are newer than target/spindle.jar; add --build to measure them" >&2
     fi
+    build_loadgen
+}
+
+# Builds bench/loadgen/target/loadgen.jar when missing or older than its sources. Run from the repository root.
+build_loadgen() {
     local loadgen=bench/loadgen/target/loadgen.jar
     if [ ! -f "$loadgen" ] || [ -n "$(find bench/loadgen/src bench/loadgen/pom.xml -newer "$loadgen" -type f | head -n 1)" ]; then
         echo "== building the load generator (bench/loadgen)" >&2
         (cd bench/loadgen && mvn -B -q package </dev/null >&2) || die "the bench/loadgen build failed"
     fi
+}
+
+# The environment every bench script runs with: the newest JDK, PostgreSQL's address, the heap and the
+# dispatcher's concurrency of bench/peers/duel.sh (HEAP 1g, dispatch.max-concurrent 128 unless set).
+bench_defaults() {
+    use_newest_jdk
+    HEAP=${HEAP:-1g}
+    export PGHOST=${PGHOST:-127.0.0.1} PGPORT=${PGPORT:-5432} PGUSER=${PGUSER:-postgres}
+    export DISPATCH_MAX_dash_CONCURRENT=${DISPATCH_MAX_dash_CONCURRENT:-128}
 }

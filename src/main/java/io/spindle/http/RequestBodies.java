@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.helidon.http.HttpException;
 import io.helidon.http.HttpMediaType;
 import io.helidon.http.RequestException;
+import io.helidon.webserver.CloseConnectionException;
 import io.helidon.webserver.http.ServerRequest;
 import io.spindle.error.SpindleException;
 
@@ -30,6 +31,8 @@ final class RequestBodies {
             body = req.content().as(byte[].class);
         } catch (HttpException | RequestException e) {
             throw e; // 413 and the like, mapped as they are
+        } catch (CloseConnectionException e) {
+            throw e; // the connection guard cut a slow body and answered 408 itself: nothing more to say
         } catch (RuntimeException e) {
             // a body cut short by the client, or broken chunked framing: not our failure
             throw new SpindleException.Invalid("The request body could not be read: it ended early or its framing is malformed.");

@@ -149,7 +149,8 @@ public final class QueueStore {
             }
             int deleted = Database.update(c, """
                     DELETE FROM queues q WHERE q.name = ?
-                    AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.queue = q.name AND t.state IN ('pending', 'running'))
+                    AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.queue = q.name AND t.state = 'pending')
+                    AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.queue = q.name AND t.state = 'running')
                     """, name);
             if (deleted == 0) {
                 throw new SpindleException.Conflict("Queue '" + name + "' still has pending or running tasks.");

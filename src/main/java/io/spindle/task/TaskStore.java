@@ -177,6 +177,9 @@ public final class TaskStore {
         state.ifPresent(s -> {
             sql.append(" AND state = ?");
             params.add(s.dbName());
+            if (s == TaskState.RUNNING) {
+                sql.append(" AND lease_until IS NOT NULL"); // found through their leases (tasks_lease), not among history
+            }
         });
         before.ifPresent(id -> {
             sql.append(" AND id < ?");
