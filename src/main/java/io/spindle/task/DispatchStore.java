@@ -28,11 +28,12 @@ public final class DispatchStore {
      * The claim's first statement: the flow rows of the wanted queues, locked in name order. Claims of a queue take
      * turns here, and the claim proper, a statement of its own, reads the running counts on a snapshot taken once
      * the lock is held: every earlier claim of the queue has committed by then and shows. Both go in one round trip
-     * and one transaction (the driver sends them together, with one Sync). The transaction commits without
-     * waiting for its WAL to reach the disk ({@code set_config} of {@code synchronous_commit} in the claim, local to
-     * this transaction): a claim lost in a database crash leaves its tasks pending, to run again as after an
-     * expired lease, which at-least-once allows; the attempt's end, written with a synchronous commit, flushes the
-     * claim's WAL before it. This takes one disk flush off every wake-up and half of the drain's.
+     * and one transaction (the driver sends them together, with one Sync). The transaction commits without waiting
+     * for its WAL to reach the disk ({@code set_config} of {@code synchronous_commit} in the claim proper, local to
+     * the transaction): a claim lost in a database crash leaves its tasks pending, to run again as after an expired
+     * lease, which at-least-once allows (and forgets its starts, which only lets the rate count a few too few once);
+     * the attempt's end, written with a synchronous commit, flushes the claim's WAL before it. This takes one disk
+     * flush off every wake-up and half of the drain's.
      */
     private static final String LOCK_FLOW = """
             SELECT queue FROM queue_flow WHERE queue = ANY(?::text[]) ORDER BY queue FOR UPDATE;
@@ -40,14 +41,15 @@ public final class DispatchStore {
 
     /**
      * Each wanted queue gets room: what it asked for, within its maxConcurrent less the tasks running on every
-     * instance (the sum of its queue_counts rows) and within its rate (permits less the starts recorded in its
-     * flow row over the last period and a tenth: the tenth absorbs the spread between a claim and the backend
-     * seeing its requests; the starts are timed by the clock once the lock is held). A queue without keys is searched highest priority, then earliest runAt first; a
-     * keyed one walks its keys from where the last claim left off (a skip scan on tasks_claim_key, wrapping round,
-     * at most 200 keys a claim), taking each key's first due tasks up to keyConcurrency less that key's running
-     * tasks. The outer LIMIT stops the search once the free workers are covered, so rows are locked only as they
-     * are taken. The flow rows then record the starts (merged per slot of a twentieth of the period, so a row
-     * holds about twenty entries) and the last key served.
+     * instance (the sum of its queue_counts rows) and within its rate (permits less the starts recorded in its flow
+     * row over the last period and a tenth: the tenth absorbs the spread between a claim and the backend seeing its
+     * requests; the starts are timed by the clock once the lock is held). A queue without keys is searched highest
+     * priority, then earliest runAt first; a keyed one walks its keys from where the last claim left off (a skip
+     * scan on tasks_claim_key, wrapping round, at most 200 keys a claim), taking each key's first due tasks up to
+     * keyConcurrency less that key's running tasks. The outer LIMIT stops the search once the free workers are
+     * covered, so rows are locked only as they are taken. The flow rows then record the starts (merged per slot of
+     * a twentieth of the period, so a row holds about twenty entries) and the last key served. {@code held} says a
+     * bound shared with other instances stopped a queue that has due tasks.
      */
     private static final String CLAIM = LOCK_FLOW + """
             WITH wanted AS (
@@ -58,11 +60,14 @@ public final class DispatchStore {
                        CASE WHEN q.rate_period_ms IS NOT NULL THEN greatest(1, q.rate_period_ms / 20) END AS rate_slot_ms,
                        greatest(0, least(w.n, q.max_concurrent - c.running,
                                          coalesce(q.rate_permits - r.used, w.n))) AS n,
-                       q.max_concurrent - c.running < w.n AS held,
+                       q.max_concurrent - c.running < w.n
+                           OR q.key_concurrency IS NOT NULL AND EXISTS (
+                               SELECT 1 FROM tasks t WHERE t.queue = w.queue AND t.state = 'pending'
+                                 AND t.concurrency_key IS NOT NULL AND t.run_at <= now()) AS held,
                        CASE WHEN q.rate_permits - r.used < w.n THEN r.free_at END AS rate_free_at
                 FROM wanted w
                 JOIN queues q ON q.name = w.queue
-                JOIN queue_flow f ON f.queue = w.queue
+                LEFT JOIN queue_flow f ON f.queue = w.queue -- a queue inserted by hand has none: no shared bound then
                 CROSS JOIN LATERAL (SELECT coalesce(sum(qc.running), 0) AS running FROM queue_counts qc WHERE qc.queue = w.queue) c
                 CROSS JOIN LATERAL (
                     SELECT q.rate_period_ms + greatest(1, q.rate_period_ms / 10) AS window_ms
@@ -144,8 +149,9 @@ public final class DispatchStore {
             )
             SELECT c.*, n.next_run_at, n.db_now, n.held, n.rate_free_at
             FROM (SELECT min(run_at) AS next_run_at, now() AS db_now,
-                         (SELECT bool_or(held OR key_concurrency IS NOT NULL) FROM room) AS held,
-                         (SELECT min(rate_free_at) FROM room) AS rate_free_at
+                         (SELECT bool_or(held) FROM room) AS held,
+                         (SELECT min(rate_free_at) FROM room) AS rate_free_at,
+                         set_config('synchronous_commit', 'off', true) AS commit_mode
                   FROM tasks WHERE state = 'pending' AND attempts >= 0 AND run_at > now()) n
             LEFT JOIN claimed c ON true
             """.formatted(TaskRows.columns("t."), QueueCounts.adjust("SELECT queue, 'pending', state FROM claimed"));
