@@ -66,6 +66,10 @@ public final class TableMaintenance implements Runnable {
     public void run() {
         store.pass(table -> settings.vacuumEnabled() && table.dead() > threshold(table.live())).ifPresent(pass -> {
             pass.tables().forEach(table -> dead.get(table.table()).set(table.dead()));
+            if (pass.keyed() > 0) {
+                LOG.info(() -> pass.keyed() + " tasks of keyed queues were enqueued without a key while their queue became "
+                               + "keyed; they now have the empty key");
+            }
             for (MaintenanceStore.Vacuumed done : pass.vacuumed()) {
                 vacuums.get(done.table()).increment();
                 LOG.fine(() -> "vacuumed " + done.table() + " in " + done.took().toMillis() + " ms");

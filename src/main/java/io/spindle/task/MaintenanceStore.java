@@ -35,6 +35,18 @@ public final class MaintenanceStore {
 
     private final Database db;
 
+    /**
+     * Unfinished tasks of a keyed queue that have no key get the empty key (no key), as the PUT that made the queue
+     * keyed gives them: an enqueue whose statement read the queue before that PUT committed stores none, and the
+     * queue's claim, which walks its keys, would never find the task.
+     */
+    private static final String KEY_STRAYS = """
+            UPDATE tasks t SET concurrency_key = ''
+            FROM queues q
+            WHERE q.name = t.queue AND q.key_concurrency IS NOT NULL AND t.state IN ('pending', 'running')
+              AND t.concurrency_key IS NULL
+            """;
+
     public MaintenanceStore(Database db) {
         this.db = db;
     }
@@ -48,7 +60,7 @@ public final class MaintenanceStore {
     }
 
     /** What a pass did: queue count rows folded, the tables' rows before, and the tables vacuumed. */
-    public record Pass(int folded, List<TableStats> tables, List<Vacuumed> vacuumed) {
+    public record Pass(int folded, int keyed, List<TableStats> tables, List<Vacuumed> vacuumed) {
     }
 
     /** Whether the server's autovacuum launcher runs ({@code SHOW autovacuum}). */
@@ -62,7 +74,8 @@ public final class MaintenanceStore {
     }
 
     /**
-     * One pass: folds the queue counts of closed connections, reads the tables' dead rows, and vacuums, one after
+     * One pass: folds the queue counts of closed connections, gives stray unkeyed tasks of keyed queues the empty
+     * key, reads the tables' dead rows, and vacuums, one after
      * the other, those that {@code needsVacuum} picks. Empty when another session holds the pass's lock.
      */
     public Optional<Pass> pass(Predicate<TableStats> needsVacuum) {
@@ -72,6 +85,7 @@ public final class MaintenanceStore {
             }
             try {
                 int folded = Database.update(c, QueueCounts.FOLD);
+                int keyed = Database.update(c, KEY_STRAYS);
                 List<TableStats> tables = tableStats(c);
                 List<Vacuumed> vacuumed = new ArrayList<>();
                 for (TableStats table : tables) {
@@ -79,7 +93,7 @@ public final class MaintenanceStore {
                         vacuumed.add(vacuum(c, table.table()));
                     }
                 }
-                return Optional.of(new Pass(folded, tables, vacuumed));
+                return Optional.of(new Pass(folded, keyed, tables, vacuumed));
             } finally {
                 Database.list(c, "SELECT pg_advisory_unlock(?)", row -> true, LOCK);
             }

@@ -116,6 +116,29 @@ class TableMaintenanceTest {
     }
 
     @Test
+    void aTaskOfAKeyedQueueStoredWithoutAKeyGetsTheEmptyKey() throws SQLException {
+        // what an enqueue that raced the PUT making its queue keyed leaves behind
+        db.update("""
+                INSERT INTO queues (name, handler, max_concurrent, max_attempts, min_backoff_ms, max_backoff_ms, retention_ms,
+                                    key_concurrency)
+                VALUES ('keyed', '{"type": "log"}', 10, 5, 1000, 300000, 604800000, 2)""");
+        db.update("INSERT INTO tasks (queue, payload, max_attempts) VALUES ('keyed', '{}', 5), ('keyed', '{}', 5)");
+        db.update("INSERT INTO tasks (queue, payload, max_attempts, concurrency_key) VALUES ('keyed', '{}', 5, 'tenant')");
+
+        duty(Settings.Maintenance.DEFAULTS).run();
+
+        try (Connection c = fresh.connect(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT concurrency_key, count(*) AS n FROM tasks GROUP BY 1 ORDER BY 1")) {
+            assertThat(rs.next()).isTrue();
+            assertThat(rs.getString("concurrency_key")).isEmpty();
+            assertThat(rs.getInt("n")).isEqualTo(2);
+            assertThat(rs.next()).isTrue();
+            assertThat(rs.getString("concurrency_key")).as("a key of its own is kept").isEqualTo("tenant");
+            assertThat(rs.next()).isFalse();
+        }
+    }
+
+    @Test
     void startingWarnsWhenTheServersAutovacuumIsOff() throws SQLException {
         List<LogRecord> records = new CopyOnWriteArrayList<>();
         Logger logger = Logger.getLogger(TableMaintenance.class.getName());
