@@ -39,9 +39,12 @@ function failure(e) {
   say(e instanceof ApiError ? `${e.status}: ${e.message}` : String(e.message || e), true);
 }
 
-function live(topic, listeners, badge) {
+// A page is drawn from reads made before its stream opens; what happened in between reaches it through catchUp,
+// called each time the stream opens (and reopens).
+function live(topic, listeners, badge, catchUp) {
   const s = stream(topic, listeners, state => {
     if (badge) { badge.textContent = state; badge.dataset.state = state; }
+    if (state === 'open' && catchUp) catchUp();
   });
   onLeave(() => s.close());
   return s;
@@ -106,7 +109,7 @@ async function queuesPage() {
       };
     }
     listeners.lagged = refresh;
-    live('tasks.' + name, listeners, rows.get(name).querySelector('.live'));
+    live('tasks.' + name, listeners, rows.get(name).querySelector('.live'), refresh);
   }
   every(LIST_REFRESH_MS, async () => {
     try {
@@ -216,7 +219,13 @@ async function tasksPage(queue, params) {
       refreshHeader();
     };
   }
-  live('tasks.' + queue, listeners);
+  const refreshRows = debounced(1000, async () => {
+    try {
+      const fresh = await api('GET', '/v1/queues/' + seg(queue) + '/tasks' + query);
+      for (const t of fresh.items) if (rows.has(t.id)) fillTaskRow(rows.get(t.id), queue, t);
+    } catch (e) { failure(e); }
+  });
+  live('tasks.' + queue, listeners, null, () => { refreshHeader(); refreshRows(); });
 }
 
 function fillTaskRow(row, queue, t) {
@@ -278,7 +287,7 @@ async function taskPage(queue, id) {
   const refresh = debounced(500, async () => { try { render(await api('GET', path)); } catch (e) { failure(e); } });
   const listeners = {lagged: refresh};
   for (const type of TASK_EVENTS) listeners[type] = e => { if (JSON.parse(e.data).id === id) refresh(); };
-  live('tasks.' + queue, listeners);
+  live('tasks.' + queue, listeners, null, refresh);
 }
 
 // --- Schedules --------------------------------------------------------------------------------------------
