@@ -11,13 +11,14 @@
 #              sink, (c) idle wake-up (enqueue to receipt at the load generator's own sink)
 #   --rounds N interleaved rounds (default 3); --drain N tasks of the topic drain (default 50,000, warm-up a fifth);
 #   --http N   tasks of the http drain (default 10,000, warm-up half); --wakeups N (default 30)
+#   --queue-max-concurrent N  the drained queues' maxConcurrent (default 256, as duel.sh)
 # Environment: PGHOST, PGPORT, PGUSER, PGPASSWORD; HEAP (1g); DISPATCH_MAX_dash_CONCURRENT (128, as duel.sh).
 # Bounded: each drain stops at 90 s. Loopback only. Figures and logs under bench/results/ab-<time>/ (gitignored).
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT=$(pwd)
-ROUNDS=3; DRAIN=50000; HTTP=10000; WAKEUPS=30; PHASES=topic,http,wakeup
+ROUNDS=3; DRAIN=50000; HTTP=10000; WAKEUPS=30; PHASES=topic,http,wakeup; QUEUE_MAX=256
 SIDES=()
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -26,6 +27,7 @@ while [ $# -gt 0 ]; do
         --http) HTTP=${2:?}; shift ;;
         --wakeups) WAKEUPS=${2:?}; shift ;;
         --phases) PHASES=${2:?}; shift ;;
+        --queue-max-concurrent) QUEUE_MAX=${2:?}; shift ;;
         -h|--help) sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
         -*) echo "ab.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
         *) SIDES+=("$1") ;;
@@ -33,7 +35,7 @@ while [ $# -gt 0 ]; do
     shift
 done
 [ "${#SIDES[@]}" = 2 ] || { echo "ab.sh: give two builds, A and B (see --help)" >&2; exit 2; }
-for n in "$ROUNDS" "$DRAIN" "$HTTP" "$WAKEUPS"; do
+for n in "$ROUNDS" "$DRAIN" "$HTTP" "$WAKEUPS" "$QUEUE_MAX"; do
     [[ "$n" =~ ^[1-9][0-9]*$ ]] || { echo "ab.sh: $n is not a positive whole number" >&2; exit 2; }
 done
 
@@ -70,7 +72,7 @@ for _ in $(seq 100); do [ -s "$RUN/sink.url" ] && break; sleep 0.1; done
 [ -s "$RUN/sink.url" ] || die "the sink did not start (see $RUN/sink.log)"
 SINK=$(tr -d '\n' < "$RUN/sink.url")
 
-COMMON=(--clk-tck "$(getconf CLK_TCK)" --psql psql --queue-max-concurrent 256 --drain-timeout 90
+COMMON=(--clk-tck "$(getconf CLK_TCK)" --psql psql --queue-max-concurrent "$QUEUE_MAX" --drain-timeout 90
         --drain-warmup-timeout 60 --wakeups "$WAKEUPS" --wakeup-gap-ms 100 --wakeup-settle 1)
 for round in $(seq "$ROUNDS"); do
     for i in 0 1; do
