@@ -228,18 +228,17 @@ class DashboardBrowserTest {
     }
 
     @Test
-    void schedulesPageSaysWhatTheServerOffers() {
+    void schedulesPageShowsEachScheduleWithItsNextRuns() {
+        expect(201, server.put("/v1/queues/reports", queue("/hook", 3, 4)));
+        expect(201, server.put("/v1/queues/reports/schedules/nightly",
+                               "{\"cron\": \"30 2 * * *\", \"timezone\": \"Europe/Berlin\", \"payload\": {\"kind\": \"nightly\"}}"));
         browser.open(server.uri("/ui/#/schedules").toString());
-        WebElement main = browser.text("main h1", "Schedules");
-        browser.until(d -> d.findElement(By.id("view")).getText().length() > "Schedules".length() ? true : null);
-        boolean offered = server.get("/v1/queues/default/schedules").statusCode() == 200;
-        if (offered) {
-            browser.find("main table, main .empty");
-        } else {
-            assertThat(browser.find("main .empty").getText()).contains("does not offer schedules");
-        }
-        assertThat(main.isDisplayed()).isTrue();
+        browser.text("main h1", "Schedules");
+        WebElement row = browser.find("tr[data-schedule='reports/nightly']");
+        assertThat(row.getText()).contains("nightly", "reports", "30 2 * * *", "Europe/Berlin", "active");
+        assertThat(row.findElements(By.cssSelector("ol li"))).as("the next runs shown").hasSize(3);
         browser.screenshot("schedules");
+        expect(204, server.delete("/v1/queues/reports/schedules/nightly"));
     }
 
     @Test
