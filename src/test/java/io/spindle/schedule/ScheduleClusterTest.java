@@ -109,9 +109,14 @@ class ScheduleClusterTest {
         Instant firstSkipAfter = skip.stream().filter(t -> t.isAfter(lastSkip)).findFirst().orElseThrow();
         assertThat(firstSkipAfter).as("none: the fire times that passed while down are skipped").isAfter(restarted);
         List<Instant> lastAfter = last.stream().filter(t -> t.isAfter(lastLast)).toList();
+        // Both schedules fire on one grid. last's first task is the latest fire time that passed: the one before
+        // skip's first, or, when that one passed while the instances were still starting (within the misfire
+        // threshold), skip's first itself, which both then create late.
+        assertThat(lastAfter.getFirst()).as("last: one task, for the latest missed fire time")
+                .isIn(firstSkipAfter.minusSeconds(2), firstSkipAfter)
+                .isAfter(restarted.minusSeconds(3));
         assertThat(lastAfter.stream().filter(t -> t.isBefore(firstSkipAfter)).toList())
-                .as("last: exactly one task for the latest missed fire time").hasSize(1)
-                .allSatisfy(t -> assertThat(t).isAfter(restarted.minusSeconds(3)));
+                .as("last: at most that one before skip goes on").hasSizeLessThanOrEqualTo(1);
         assertThat(Duration.between(lastLast, lastAfter.getFirst())).as("the older missed fire times are not created")
                 .isGreaterThanOrEqualTo(Duration.ofSeconds(6));
         for (List<Instant> times : List.of(skip.stream().filter(t -> !t.isBefore(firstSkipAfter)).toList(), lastAfter)) {
