@@ -61,40 +61,37 @@ public final class TaskStore {
             """.formatted(TaskRows.COLUMNS, QueueCounts.adjust("SELECT queue, 'pending', state FROM cancelled"));
 
     /**
-     * The state it leaves (failed or cancelled) is read under the row lock ({@code FOR UPDATE} returns the
-     * newest version), since RETURNING shows only the new row.
+     * Sends the rows {@code old} picks (their id and state, locked) back to pending. The state each leaves (failed
+     * or cancelled) comes from {@code old}, read under the row lock ({@code FOR UPDATE} returns the newest version),
+     * since RETURNING shows only the new row.
      */
-    private static final String RETRY = """
-            WITH old AS (
-                SELECT id, state FROM tasks WHERE id = ? AND queue = ? AND state IN ('failed', 'cancelled') FOR UPDATE
-            ), redriven AS (
-                UPDATE tasks t SET state = 'pending', attempts = 0, run_at = now(), finished_at = NULL,
-                                   last_error = NULL, result = NULL, updated_at = now()
-                FROM old o
-                WHERE t.id = o.id
-                RETURNING %s, o.state AS was
-            ), %s
-            SELECT * FROM redriven
-            """.formatted(TaskRows.columns("t."), QueueCounts.adjust("SELECT queue, was, state FROM redriven"));
+    private static String redrive(String old) {
+        return """
+                WITH old AS (
+                    %s
+                ), redriven AS (
+                    UPDATE tasks t SET state = 'pending', attempts = 0, run_at = now(), finished_at = NULL,
+                                       last_error = NULL, result = NULL, updated_at = now()
+                    FROM old o
+                    WHERE t.id = o.id
+                    RETURNING %s, o.state AS was
+                ), %s
+                SELECT * FROM redriven ORDER BY id
+                """.formatted(old, TaskRows.columns("t."), QueueCounts.adjust("SELECT queue, was, state FROM redriven"));
+    }
+
+    /** A client's retry of one failed or cancelled task. */
+    private static final String RETRY = redrive(
+            "SELECT id, state FROM tasks WHERE id = ? AND queue = ? AND state IN ('failed', 'cancelled') FOR UPDATE");
 
     /**
      * One batch of a bulk redrive: the next failed (or cancelled) tasks of the queue above an id, in id order.
      * SKIP LOCKED passes over a row another statement holds (a client's retry of it), so a batch never waits
      * and never takes a row twice; each batch commits alone, so no lock outlives it.
      */
-    private static final String RETRY_BATCH = """
-            WITH old AS (
-                SELECT id, state FROM tasks WHERE queue = ? AND state = ? AND id > ? AND id <= ?
-                ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED
-            ), redriven AS (
-                UPDATE tasks t SET state = 'pending', attempts = 0, run_at = now(), finished_at = NULL,
-                                   last_error = NULL, result = NULL, updated_at = now()
-                FROM old o
-                WHERE t.id = o.id
-                RETURNING %s, o.state AS was
-            ), %s
-            SELECT * FROM redriven ORDER BY id
-            """.formatted(TaskRows.columns("t."), QueueCounts.adjust("SELECT queue, was, state FROM redriven"));
+    private static final String RETRY_BATCH = redrive("""
+            SELECT id, state FROM tasks WHERE queue = ? AND state = ? AND id > ? AND id <= ?
+            ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED""");
 
     private final Database db;
 
