@@ -1,8 +1,6 @@
 package io.spindle.bus;
 
-import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -26,7 +24,7 @@ import io.spindle.http.ConnectionGuard;
 import io.spindle.http.ConnectionMetrics;
 import io.spindle.http.SpindleServer;
 import io.spindle.observe.HttpMetricsFilter;
-import io.spindle.testing.ApiContract;
+import io.spindle.testing.LocalHttp;
 import io.spindle.testing.TestDatabase;
 import io.spindle.testing.TestServer;
 import io.spindle.testing.SettingsChange;
@@ -43,7 +41,7 @@ final class BusServer implements AutoCloseable {
     private final WebServer server;
     private final String instance;
     private final MeterRegistry meters;
-    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final LocalHttp http;
 
     private BusServer(Lifecycle lifecycle, BusWiring events, WebServer server, String instance, MeterRegistry meters) {
         this.lifecycle = lifecycle;
@@ -51,6 +49,7 @@ final class BusServer implements AutoCloseable {
         this.server = server;
         this.instance = instance;
         this.meters = meters;
+        this.http = new LocalHttp(server.port());
     }
 
     static BusServer start(TestDatabase.Fresh db, Settings.Bus bus) {
@@ -123,7 +122,7 @@ final class BusServer implements AutoCloseable {
     }
 
     URI uri(String path) {
-        return URI.create("http://127.0.0.1:" + port() + path);
+        return http.uri(path);
     }
 
     SseClient subscribe(String path) {
@@ -135,26 +134,16 @@ final class BusServer implements AutoCloseable {
     }
 
     HttpResponse<String> get(String path) {
-        return send(HttpRequest.newBuilder(uri(path)).GET());
+        return http.get(path);
     }
 
     HttpResponse<String> post(String path, String json) {
-        return send(HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
-                            .POST(HttpRequest.BodyPublishers.ofString(json)));
+        return http.post(path, json);
     }
 
+    /** Every answer is held to the OpenAPI document (see {@link LocalHttp#send}). */
     HttpResponse<String> send(HttpRequest.Builder request) {
-        try {
-            HttpRequest built = request.timeout(Duration.ofSeconds(30)).build();
-            HttpResponse<String> response = client.send(built, HttpResponse.BodyHandlers.ofString());
-            ApiContract.check(built, response); // every answer the tests see is held to the OpenAPI document
-            return response;
-        } catch (IOException e) {
-            throw new IllegalStateException("request failed: " + e, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        return http.send(request);
     }
 
     @Override
