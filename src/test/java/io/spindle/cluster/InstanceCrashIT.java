@@ -46,7 +46,7 @@ class InstanceCrashIT {
                     "SERVER_PORT", Integer.toString(port), "DISPATCH_LEASE_dash_MARGIN", "PT1S"), List.of("-Xmx256m"))) {
                 doomed.awaitReady(port, Duration.ofSeconds(60));
                 assertThat(send(port, "PUT", "/v1/queues/crash", """
-                        {"handler": {"type": "http", "backends": ["%s"], "timeout": "PT2S"}, "maxConcurrent": 5,
+                        {"handler": {"type": "http", "backends": ["%s"], "timeout": "PT5S"}, "maxConcurrent": 5,
                          "retry": {"maxAttempts": 3, "minBackoff": "PT0S", "maxBackoff": "PT0S"}}
                         """.formatted(backend.uri()))).isEqualTo(201);
                 StringBuilder body = new StringBuilder("{\"tasks\": [");
@@ -55,12 +55,14 @@ class InstanceCrashIT {
                 }
                 assertThat(send(port, "POST", "/v1/queues/crash/tasks/batch", body.append("]}").toString())).isEqualTo(201);
                 backend.await(5, Duration.ofSeconds(10));
+                // killed while its first five requests are in flight (each takes 1.5 s), before the survivor
+                // starts, so that none of the queue's tasks can have finished or moved to the survivor
+                doomed.process().destroyForcibly().waitFor();
+                String dead = singleOwner(db);
 
                 Spindle.start(SettingsChange.of(TestServer.settings(db.jdbcUrl(), db)).dispatch(new Settings.Dispatch(
                         16, 100, Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofSeconds(10),
                         Duration.ofMinutes(1), Settings.Dispatch.DEFAULTS.completionsPerWorker())).build(), survivor);
-                doomed.process().destroyForcibly().waitFor();
-                String dead = singleOwner(db);
 
                 try (Connection c = db.connect(); Statement st = c.createStatement()) {
                     // while the dead instance's leases hold, its five tasks fill the queue's slots
