@@ -31,6 +31,7 @@ import io.spindle.dispatch.EnqueueCommitter;
 import io.spindle.dispatch.LeaseReaper;
 import io.spindle.dispatch.PeriodicDuty;
 import io.spindle.dispatch.QueueCatalog;
+import io.spindle.dispatch.QueueSlots;
 import io.spindle.dispatch.RetentionSweeper;
 import io.spindle.dispatch.RetryDecision;
 import io.spindle.dispatch.TableMaintenance;
@@ -136,8 +137,9 @@ public final class Spindle {
         TaskEvents taskEvents = (event, task) ->
                 bus.publishIfWatched("tasks." + task.queue(), event.type(), () -> TaskJson.summary(task));
         TaskTransitions transitions = new TaskTransitions(metrics, taskEvents, waiters, wakeup::ring, notifier::send);
+        QueueSlots slots = new QueueSlots(wakeup::ring);
         CompletionWriter completions = lifecycle.register("completion-writer", stepTimeout, new CompletionWriter(
-                dispatchStore, dispatch.maxConcurrent() * dispatch.completionsPerWorker(), transitions));
+                dispatchStore, dispatch.maxConcurrent() * dispatch.completionsPerWorker(), transitions, slots));
         BackendBreakers breakers = new BackendBreakers(settings.delivery().breakerFailureRate(),
                 settings.delivery().breakerMinimumCalls(), dispatch.backendCooldown(), (queue, backend, state) -> {
                     if (state != BackendBreakers.State.HALF_OPEN) {
@@ -153,7 +155,7 @@ public final class Spindle {
         RetryDecision retry = new RetryDecision(new Backoff(RandomGenerator.getDefault()));
         WorkerExecutor workers = lifecycle.register("workers", grace.plusSeconds(10), new WorkerExecutor(
                 dispatch.maxConcurrent(), handlers::forQueue, completions, dispatchStore,
-                retry, metrics, transitions, wakeup::ring, Clock.systemUTC()));
+                retry, metrics, transitions, slots, wakeup::ring, Clock.systemUTC()));
         QueueCatalog catalog = new QueueCatalog(queues, configs -> { });
         catalog.refresh();
         lifecycle.register("lease-reaper", stepTimeout, PeriodicDuty.start("lease-reaper", dispatch.leaseMargin(),
@@ -168,7 +170,7 @@ public final class Spindle {
         maintenance.checkAutovacuum();
         lifecycle.register("table-maintenance", stepTimeout,
                            PeriodicDuty.start("table-maintenance", settings.maintenance().interval(), maintenance));
-        Dispatcher dispatcher = new Dispatcher(dispatchStore, catalog, workers, transitions, wakeup,
+        Dispatcher dispatcher = new Dispatcher(dispatchStore, catalog, workers, slots, transitions, wakeup,
                 new Dispatcher.Settings(dispatch.maxClaim(), dispatch.leaseMargin(), dispatch.pollInterval(), grace),
                 Clock.systemUTC(), breakers);
 

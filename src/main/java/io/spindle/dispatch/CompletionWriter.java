@@ -15,8 +15,8 @@ import io.spindle.task.Task;
 /**
  * Writes attempt results back in batches: workers hand in a {@link Completion} and go on; one writer
  * commits whatever has gathered in one statement and hands the rows it changed to the {@link TaskTransitions}
- * in one call. The hand-in queue is bounded (a worker waits when it is
- * full). When the database is down the writer keeps retrying the same batch; a result that is never written
+ * in one call, freeing the ended tasks' {@link QueueSlots} once the batch has committed. The hand-in queue is
+ * bounded (a worker waits when it is full). When the database is down the writer keeps retrying the same batch; a result that is never written
  * is not lost work, since the lease expires and the task runs again.
  */
 public final class CompletionWriter implements AutoCloseable {
@@ -26,13 +26,15 @@ public final class CompletionWriter implements AutoCloseable {
 
     private final DispatchStore store;
     private final TaskTransitions transitions;
+    private final QueueSlots slots;
     private final BlockingQueue<Completion> pending;
     private final Thread writer;
     private volatile boolean closed;
 
-    public CompletionWriter(DispatchStore store, int capacity, TaskTransitions transitions) {
+    public CompletionWriter(DispatchStore store, int capacity, TaskTransitions transitions, QueueSlots slots) {
         this.store = store;
         this.transitions = transitions;
+        this.slots = slots;
         this.pending = new ArrayBlockingQueue<>(capacity);
         this.writer = Thread.ofVirtual().name("completion-writer").start(this::run);
     }
@@ -58,6 +60,7 @@ public final class CompletionWriter implements AutoCloseable {
                 }
                 pending.drainTo(batch, MAX_BATCH - batch.size());
                 List<Task> ended = store.complete(batch);
+                slots.free(batch.stream().map(Completion::queue).toList());
                 batch.clear();
                 transitions.attemptsEnded(ended);
             } catch (InterruptedException e) {

@@ -31,6 +31,7 @@ public final class Dispatcher implements AutoCloseable {
     private final BackendBreakers breakers;
     private final QueueCatalog catalog;
     private final WorkerExecutor workers;
+    private final QueueSlots slots;
     private final TaskTransitions transitions;
     private final Settings settings;
     private final Wakeup wakeup;
@@ -44,17 +45,18 @@ public final class Dispatcher implements AutoCloseable {
     public record Settings(int maxClaim, Duration leaseMargin, Duration pollInterval, Duration shutdownGrace) {
     }
 
-    public Dispatcher(DispatchStore store, QueueCatalog catalog, WorkerExecutor workers, TaskTransitions transitions,
-                      Wakeup wakeup, Settings settings, Clock clock) {
-        this(store, catalog, workers, transitions, wakeup, settings, clock, BackendBreakers.standalone(Duration.ZERO));
+    public Dispatcher(DispatchStore store, QueueCatalog catalog, WorkerExecutor workers, QueueSlots slots,
+                      TaskTransitions transitions, Wakeup wakeup, Settings settings, Clock clock) {
+        this(store, catalog, workers, slots, transitions, wakeup, settings, clock, BackendBreakers.standalone(Duration.ZERO));
     }
 
-    public Dispatcher(DispatchStore store, QueueCatalog catalog, WorkerExecutor workers, TaskTransitions transitions,
-                      Wakeup wakeup, Settings settings, Clock clock, BackendBreakers breakers) {
+    public Dispatcher(DispatchStore store, QueueCatalog catalog, WorkerExecutor workers, QueueSlots slots,
+                      TaskTransitions transitions, Wakeup wakeup, Settings settings, Clock clock, BackendBreakers breakers) {
         this.store = store;
         this.breakers = breakers;
         this.catalog = catalog;
         this.workers = workers;
+        this.slots = slots;
         this.transitions = transitions;
         this.wakeup = wakeup;
         this.settings = settings;
@@ -104,7 +106,8 @@ public final class Dispatcher implements AutoCloseable {
                 continue;
             }
             // this instance's share is a first cut; the claim holds the bounds across instances
-            int count = Math.min(total, queue.maxConcurrent() - workers.running(queue.name()));
+            int held = slots.held(queue.name());
+            int count = Math.min(total, queue.maxConcurrent() - held);
             if (queue.handler() instanceof HandlerSpec.Http http) {
                 // while every backend's breaker is open the queue's tasks stay pending: no attempt spent
                 BackendBreakers.Admission admission = breakers.admission(queue.name(), http.backends());
@@ -112,7 +115,7 @@ public final class Dispatcher implements AutoCloseable {
                 untilBackends = min(untilBackends, admission.recheckIn().orElse(untilBackends));
             }
             if (count > 0) {
-                wants.add(new DispatchStore.Want(queue.name(), count, lease(queue)));
+                wants.add(new DispatchStore.Want(queue.name(), count, lease(queue), held));
             }
         }
         rotation++;

@@ -43,7 +43,7 @@ public final class WorkerExecutor implements AutoCloseable {
     private final Map<Long, Thread> waiting = new ConcurrentHashMap<>();
     private volatile boolean draining;
     private final Map<Long, Thread> running = new ConcurrentHashMap<>();
-    private final Map<String, AtomicInteger> runningByQueue = new ConcurrentHashMap<>();
+    private final QueueSlots slots;
     private final ConcurrentLinkedQueue<DispatchStore.Attempt> interrupted = new ConcurrentLinkedQueue<>();
     private final Function<Queue, TaskHandler> handlers;
     private final CompletionWriter completions;
@@ -64,6 +64,7 @@ public final class WorkerExecutor implements AutoCloseable {
                           RetryDecision retry,
                           TaskMetrics metrics,
                           TaskTransitions transitions,
+                          QueueSlots slots,
                           Runnable slotFreed,
                           Clock clock) {
         this.maxConcurrent = maxConcurrent;
@@ -75,6 +76,7 @@ public final class WorkerExecutor implements AutoCloseable {
         this.retry = retry;
         this.metrics = metrics;
         this.transitions = transitions;
+        this.slots = slots;
         this.slotFreed = slotFreed;
         this.clock = clock;
         metrics.busyWorkers(this::busy);
@@ -89,15 +91,9 @@ public final class WorkerExecutor implements AutoCloseable {
         return maxConcurrent - permits.availablePermits();
     }
 
-    /** Tasks of {@code queue} claimed by this instance and not finished (running or about to). */
-    public int running(String queue) {
-        AtomicInteger count = runningByQueue.get(queue);
-        return count == null ? 0 : count.get();
-    }
-
     public void start(Task task, Queue queue) {
         claimed.incrementAndGet();
-        runningByQueue.computeIfAbsent(queue.name(), q -> new AtomicInteger()).incrementAndGet();
+        slots.take(queue.name());
         Thread thread = Thread.ofVirtual().name("task-" + task.id()).unstarted(() -> run(task, queue));
         waiting.put(task.id(), thread);
         thread.start();
@@ -105,6 +101,7 @@ public final class WorkerExecutor implements AutoCloseable {
 
     private void run(Task task, Queue queue) {
         boolean permitted = false;
+        boolean submitted = false; // then the completion writer frees the task's slot once its end commits
         try {
             permits.acquire();
             permitted = true;
@@ -125,7 +122,10 @@ public final class WorkerExecutor implements AutoCloseable {
             switch (outcome) {
                 case Outcome.Accepted accepted -> { } // stays running; its backend reports
                 case Outcome.Refused refused -> handBack(task, refused);
-                default -> completions.submit(Completion.of(task, end(task, queue, outcome)));
+                default -> {
+                    completions.submit(Completion.of(task, end(task, queue, outcome)));
+                    submitted = true;
+                }
             }
         } catch (InterruptedException e) {
             interrupted.add(new DispatchStore.Attempt(task.id(), task.attempts()));
@@ -134,11 +134,13 @@ public final class WorkerExecutor implements AutoCloseable {
             if (running.remove(task.id()) != null && running.isEmpty()) {
                 signalIdle();
             }
-            runningByQueue.get(queue.name()).decrementAndGet();
             if (permitted) {
                 permits.release();
             }
             claimed.decrementAndGet();
+            if (!submitted) {
+                slots.free(queue.name());
+            }
             slotFreed.run();
         }
     }

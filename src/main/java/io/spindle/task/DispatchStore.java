@@ -43,32 +43,40 @@ public final class DispatchStore {
      * Each wanted queue gets room: what it asked for, within its maxConcurrent less the tasks running on every
      * instance (the sum of its queue_counts rows) and within its rate (permits less the starts recorded in its flow
      * row over the last period and a tenth: the tenth absorbs the spread between a claim and the backend seeing its
-     * requests; the starts are timed by the clock once the lock is held). A queue without keys is searched highest
+     * requests; the starts are timed by the clock once the lock is held) and, while other instances wait for its
+     * slots (listed in the flow row by their last held-back claim, for a second), within a fair share: maxConcurrent
+     * over the waiting instances, rounded up, less the slots this instance holds. A queue without keys is searched highest
      * priority, then earliest runAt first; a keyed one walks its keys from where the last claim left off (a skip
      * scan on tasks_claim_key, wrapping round, at most 200 keys a claim), taking each key's first due tasks up to
      * keyConcurrency less that key's running tasks. The outer LIMIT stops the search once the free workers are
      * covered, so rows are locked only as they are taken. The flow rows then record the starts (merged per slot of
-     * a twentieth of the period, so a row holds about twenty entries) and the last key served. {@code held} says a
-     * bound shared with other instances stopped a queue that has due tasks.
+     * a twentieth of the period, so a row holds about twenty entries), the last key served and whether this instance
+     * now waits. {@code held} says a bound shared with other instances stopped a queue that has due tasks.
      */
     private static final String CLAIM = LOCK_FLOW + """
             WITH wanted AS (
-                SELECT w.*, clock_timestamp() AS clock
-                FROM unnest(?::text[], ?::int[], ?::bigint[]) WITH ORDINALITY AS w(queue, n, lease_ms, ord)
+                SELECT w.*, clock_timestamp() AS clock, ?::text AS me
+                FROM unnest(?::text[], ?::int[], ?::bigint[], ?::int[]) WITH ORDINALITY AS w(queue, n, lease_ms, mine, ord)
             ), room AS (
-                SELECT w.queue, w.lease_ms, w.ord, w.clock, q.key_concurrency, f.key_cursor, f.start_times, f.start_counts, r.window_ms,
+                SELECT w.queue, w.lease_ms, w.ord, w.clock, w.me, q.key_concurrency, f.key_cursor, f.start_times, f.start_counts,
+                       f.waiters, f.waited_at, r.window_ms,
                        CASE WHEN q.rate_period_ms IS NOT NULL THEN greatest(1, q.rate_period_ms / 20) END AS rate_slot_ms,
-                       greatest(0, least(w.n, q.max_concurrent - c.running,
+                       greatest(0, least(w.n, q.max_concurrent - c.running, coalesce(fair.share - w.mine, w.n),
                                          coalesce(q.rate_permits - r.used, w.n))) AS n,
-                       q.max_concurrent - c.running < w.n
-                           OR q.key_concurrency IS NOT NULL AND EXISTS (
-                               SELECT 1 FROM tasks t WHERE t.queue = w.queue AND t.state = 'pending'
-                                 AND t.concurrency_key IS NOT NULL AND t.run_at <= now()) AS held,
+                       coalesce(q.max_concurrent - c.running < w.n OR fair.share - w.mine < w.n, false) AS bound_held,
+                       q.key_concurrency IS NOT NULL AND EXISTS (
+                           SELECT 1 FROM tasks t WHERE t.queue = w.queue AND t.state = 'pending'
+                             AND t.concurrency_key IS NOT NULL AND t.run_at <= now()) AS key_held,
                        CASE WHEN q.rate_permits - r.used < w.n THEN r.free_at END AS rate_free_at
                 FROM wanted w
                 JOIN queues q ON q.name = w.queue
                 LEFT JOIN queue_flow f ON f.queue = w.queue -- a queue inserted by hand has none: no shared bound then
                 CROSS JOIN LATERAL (SELECT coalesce(sum(qc.running), 0) AS running FROM queue_counts qc WHERE qc.queue = w.queue) c
+                CROSS JOIN LATERAL (
+                    SELECT CASE WHEN count(*) > 0 THEN (q.max_concurrent + count(*)::int) / (count(*)::int + 1) END AS share
+                    FROM unnest(f.waiters, f.waited_at) AS o(owner, at)
+                    WHERE o.owner <> w.me AND o.at > w.clock - interval '1 second'
+                ) fair
                 CROSS JOIN LATERAL (
                     SELECT q.rate_period_ms + greatest(1, q.rate_period_ms / 10) AS window_ms
                 ) wm
@@ -127,29 +135,38 @@ public final class DispatchStore {
                 WHERE t.id = p.id
                 RETURNING %s
             ), %s, flowed AS (
-                UPDATE queue_flow f SET start_times = x.times, start_counts = x.counts, key_cursor = coalesce(x.last_key, f.key_cursor)
+                UPDATE queue_flow f SET start_times = x.times, start_counts = x.counts, key_cursor = coalesce(x.last_key, f.key_cursor),
+                                        waiters = x.waiters, waited_at = x.waited_at
                 FROM (
-                    SELECT g.queue, g.last_key,
-                           CASE WHEN r.rate_slot_ms IS NULL THEN r.start_times ELSE s.times END AS times,
-                           CASE WHEN r.rate_slot_ms IS NULL THEN r.start_counts ELSE s.counts END AS counts
-                    FROM (SELECT p.queue, count(*)::int AS n, (array_agg(p.key ORDER BY p.key_ord DESC))[1] AS last_key
-                          FROM picked p JOIN claimed c ON c.id = p.id GROUP BY p.queue) g
-                    JOIN room r ON r.queue = g.queue
+                    SELECT r.queue, g.last_key,
+                           CASE WHEN g.n IS NULL OR r.rate_slot_ms IS NULL THEN r.start_times ELSE s.times END AS times,
+                           CASE WHEN g.n IS NULL OR r.rate_slot_ms IS NULL THEN r.start_counts ELSE s.counts END AS counts,
+                           coalesce(wl.waiters, '{}') AS waiters, coalesce(wl.waited_at, '{}') AS waited_at
+                    FROM room r
+                    LEFT JOIN (SELECT p.queue, count(*)::int AS n, (array_agg(p.key ORDER BY p.key_ord DESC))[1] AS last_key
+                               FROM picked p JOIN claimed c ON c.id = p.id GROUP BY p.queue) g ON g.queue = r.queue
                     CROSS JOIN LATERAL (
                         SELECT array_agg(e.at ORDER BY e.at) AS times, array_agg(e.n ORDER BY e.at) AS counts
                         FROM (SELECT max(a.at) AS at, sum(a.n)::int AS n
                               FROM (SELECT * FROM unnest(r.start_times, r.start_counts) AS o(at, n)
                                     WHERE o.at > r.clock - r.window_ms * interval '1 millisecond'
-                                    UNION ALL SELECT r.clock, g.n) a
+                                    UNION ALL SELECT r.clock, g.n WHERE g.n IS NOT NULL) a
                               GROUP BY floor(extract(epoch FROM a.at) * 1000 / r.rate_slot_ms)) e
                     ) s
+                    CROSS JOIN LATERAL (
+                        SELECT array_agg(o.owner ORDER BY o.at) AS waiters, array_agg(o.at ORDER BY o.at) AS waited_at
+                        FROM (SELECT * FROM unnest(r.waiters, r.waited_at) AS o(owner, at)
+                              WHERE o.owner <> r.me AND o.at > r.clock - interval '1 second'
+                              UNION ALL SELECT r.me, r.clock WHERE r.bound_held) o
+                    ) wl
+                    WHERE g.n IS NOT NULL OR r.bound_held OR r.me = ANY(r.waiters)
                 ) x
                 WHERE f.queue = x.queue
                 RETURNING f.queue
             )
             SELECT c.*, n.next_run_at, n.db_now, n.held, n.rate_free_at
             FROM (SELECT min(run_at) AS next_run_at, now() AS db_now,
-                         (SELECT bool_or(held) FROM room) AS held,
+                         (SELECT bool_or(bound_held OR key_held) FROM room) AS held,
                          (SELECT min(rate_free_at) FROM room) AS rate_free_at,
                          set_config('synchronous_commit', 'off', true) AS commit_mode
                   FROM tasks WHERE state = 'pending' AND attempts >= 0 AND run_at > now()) n
@@ -234,8 +251,15 @@ public final class DispatchStore {
         this.instance = instance;
     }
 
-    /** How many tasks of a queue to claim, and the lease each gets. */
-    public record Want(String queue, int count, Duration lease) {
+    /**
+     * How many tasks of a queue to claim, the lease each gets, and how many of the queue's slots this instance
+     * holds already (its running tasks whose ends have not committed): while other instances wait for the queue's
+     * slots, a claim takes no more than its fair share less these.
+     */
+    public record Want(String queue, int count, Duration lease, int held) {
+        public Want(String queue, int count, Duration lease) {
+            this(queue, count, lease, 0);
+        }
     }
 
     /**
@@ -264,11 +288,13 @@ public final class DispatchStore {
         try (PreparedStatement st = c.prepareStatement(CLAIM)) {
             Array queues = c.createArrayOf("text", wants.stream().map(Want::queue).toArray());
             st.setArray(1, queues);
-            st.setArray(2, queues);
-            st.setArray(3, c.createArrayOf("int4", wants.stream().map(Want::count).toArray()));
-            st.setArray(4, c.createArrayOf("int8", wants.stream().map(w -> w.lease().toMillis()).toArray()));
-            st.setInt(5, total);
-            st.setString(6, instance);
+            st.setString(2, instance);
+            st.setArray(3, queues);
+            st.setArray(4, c.createArrayOf("int4", wants.stream().map(Want::count).toArray()));
+            st.setArray(5, c.createArrayOf("int8", wants.stream().map(w -> w.lease().toMillis()).toArray()));
+            st.setArray(6, c.createArrayOf("int4", wants.stream().map(Want::held).toArray()));
+            st.setInt(7, total);
+            st.setString(8, instance);
             st.execute();
             if (!st.getMoreResults()) {
                 throw new SQLException("the claim returned no rows");

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 class CompletionWriterTest {
     private static final Queue.RetryPolicy RETRY = new Queue.RetryPolicy(3, Duration.ZERO, Duration.ZERO);
     private static DispatchDatabase world;
-    private final CompletionWriter writer = new CompletionWriter(world.store, 100, world.transitions);
+    private final CompletionWriter writer = new CompletionWriter(world.store, 100, world.transitions, new QueueSlots(() -> { }));
 
     @BeforeAll
     static void open() {
@@ -79,7 +79,7 @@ class CompletionWriterTest {
         List<Task> running = world.claim(queueName, 2);
         Task stale = running.get(0);
 
-        writer.submit(new Completion(stale.id(), stale.attempts() - 1, new AttemptEnd.Failed("late")));
+        writer.submit(new Completion(stale.id(), stale.queue(), stale.attempts() - 1, new AttemptEnd.Failed("late")));
         writer.submit(Completion.of(running.get(1), new AttemptEnd.Succeeded("{}")));
 
         assertThat(world.next(1)).containsExactly("task.succeeded " + running.get(1).id());

@@ -38,6 +38,7 @@ class DispatcherTest {
     private WorkerExecutor workers;
     private Dispatcher dispatcher;
     private String queueName;
+    private QueueSlots slots;
 
     @BeforeAll
     static void open() {
@@ -52,7 +53,8 @@ class DispatcherTest {
     @BeforeEach
     void start() {
         queueName = world.nextQueue();
-        writer = new CompletionWriter(world.store, 100, world.transitions);
+        slots = new QueueSlots(WAKEUP::ring);
+        writer = new CompletionWriter(world.store, 100, world.transitions, slots);
         workers = new WorkerExecutor(8, queue -> (q, task) -> {
             maxConcurrent.accumulateAndGet(concurrent.incrementAndGet(), Math::max);
             started.release();
@@ -63,8 +65,8 @@ class DispatcherTest {
             }
             return new Outcome.Success("{}");
         }, writer, world.store, new RetryDecision(new Backoff(BackoffTest.fixed(0.0))), world.metrics,
-                world.transitions, WAKEUP::ring, CLOCK);
-        dispatcher = new Dispatcher(world.store, new QueueCatalog(world.queues, configs -> { }), workers,
+                world.transitions, slots, WAKEUP::ring, CLOCK);
+        dispatcher = new Dispatcher(world.store, new QueueCatalog(world.queues, configs -> { }), workers, slots,
                 world.transitions, WAKEUP,
                 new Dispatcher.Settings(100, Duration.ofSeconds(5), Duration.ofHours(1), Duration.ZERO), CLOCK);
     }
@@ -103,7 +105,7 @@ class DispatcherTest {
         dispatcher.start();
 
         assertThat(started.tryAcquire(2, 10, TimeUnit.SECONDS)).isTrue();
-        assertThat(workers.running(queueName)).isEqualTo(2);
+        assertThat(slots.held(queueName)).isEqualTo(2);
         for (int finished = 0; finished < 3; finished++) {
             gate.release(); // one ends, frees its slot and rings: the next is claimed
             assertThat(started.tryAcquire(1, 10, TimeUnit.SECONDS)).isTrue();
@@ -125,6 +127,6 @@ class DispatcherTest {
 
         assertThat(started.tryAcquire(1, 10, TimeUnit.SECONDS)).isTrue();
         assertThat(world.next(1)).containsExactly("task.started " + live.id());
-        assertThat(workers.running(queueName)).isZero();
+        assertThat(slots.held(queueName)).isZero();
     }
 }

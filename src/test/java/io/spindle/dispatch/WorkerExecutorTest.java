@@ -31,12 +31,13 @@ class WorkerExecutorTest {
     private static final Clock CLOCK = Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC);
     private final Semaphore freed = new Semaphore(0);
     private static DispatchDatabase world;
-    private final CompletionWriter writer = new CompletionWriter(world.store, 100, world.transitions);
+    private final QueueSlots slots = new QueueSlots(() -> { });
+    private final CompletionWriter writer = new CompletionWriter(world.store, 100, world.transitions, slots);
     private volatile TaskHandler handler = (queue, task) -> new Outcome.Success("{}");
     private final WorkerExecutor workers = new WorkerExecutor(
             4, queue -> (q, task) -> handler.handle(q, task), writer, world.store,
             new RetryDecision(new Backoff(BackoffTest.fixed(0.0))), world.metrics, world.transitions,
-            freed::release, CLOCK);
+            slots, freed::release, CLOCK);
 
     @BeforeAll
     static void open() {
@@ -102,7 +103,7 @@ class WorkerExecutorTest {
     }
 
     @Test
-    void aRunningTaskCountsAgainstItsQueueUntilItEndsThenFreesItsSlot() throws Exception {
+    void aRunningTaskHoldsItsQueueSlotUntilItsEndIsWritten() throws Exception {
         Queue queue = world.queue(queueName, 10, RETRY);
         world.enqueue(queueName, 1);
         CountDownLatch started = new CountDownLatch(1);
@@ -115,15 +116,15 @@ class WorkerExecutorTest {
 
         workers.start(world.claim(queueName, 1).getFirst(), queue);
         assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
-        assertThat(workers.running(queueName)).isEqualTo(1);
+        assertThat(slots.held(queueName)).isEqualTo(1);
         assertThat(workers.busy()).isEqualTo(1);
         assertThat(workers.free()).isEqualTo(7);
 
         release.countDown();
-        assertThat(freed.tryAcquire(10, TimeUnit.SECONDS)).as("the slot is freed").isTrue();
-        assertThat(workers.running(queueName)).isZero();
+        assertThat(freed.tryAcquire(10, TimeUnit.SECONDS)).as("the worker is freed").isTrue();
         assertThat(workers.free()).isEqualTo(8);
         assertThat(world.next(1)).singleElement().asString().startsWith("task.succeeded");
+        assertThat(slots.held(queueName)).as("the queue's slot, once the end is written").isZero();
     }
 
     @Test
