@@ -62,9 +62,13 @@ public final class ChildProcess implements AutoCloseable {
     /**
      * Launches the packaged jar as the leader of a process group of its own (through {@code setsid}, which execs
      * it under the same pid), as a shell starts a foreground job, so that {@link #interruptGroup()} is Ctrl-C.
+     * SIGINT is set back to its default on the way (perl, which execs too): a build started in the background by
+     * a non-interactive shell ignores SIGINT, every child inherits that, and a JVM that starts with SIGINT
+     * ignored installs no handler for it, so Ctrl-C would not reach the service as it does in a terminal.
      */
     public static ChildProcess launchAsGroupLeader(Path workDir, Map<String, String> env, List<String> jvmArgs) {
-        return launch(List.of("setsid"), jar(), workDir, env, jvmArgs);
+        return launch(List.of("setsid", "perl", "-e", "$SIG{INT} = 'DEFAULT'; exec { $ARGV[0] } @ARGV or die \"exec: $!\\n\""),
+                      jar(), workDir, env, jvmArgs);
     }
 
     /** Launches the packaged jar under {@code prefix}, a command that execs it (e.g. {@code prlimit --nofile=…}). */
