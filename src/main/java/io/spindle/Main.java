@@ -9,6 +9,7 @@ import io.helidon.logging.common.LogConfig;
 import io.spindle.config.InvalidSettingException;
 import io.spindle.config.Settings;
 import io.spindle.config.SettingsLoader;
+import io.spindle.observe.GlobalMeters;
 
 /**
  * Starts Spindle: reads and validates the settings, installs the one shutdown hook, and wires the service.
@@ -21,6 +22,7 @@ public final class Main {
 
     public static void main(String[] args) {
         LogConfig.configureRuntime();
+        GlobalMeters.buildInBackground();
         Logger log = Logger.getLogger(Main.class.getName());
         Settings settings;
         try {

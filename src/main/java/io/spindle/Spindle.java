@@ -10,7 +10,6 @@ import java.util.logging.Logger;
 import java.util.random.RandomGenerator;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import io.helidon.metrics.api.Metrics;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.observe.ObserveFeature;
 import io.helidon.webserver.observe.health.HealthObserver;
@@ -59,6 +58,7 @@ import io.spindle.http.StreamTokenRoutes;
 import io.spindle.http.TaskJson;
 import io.spindle.http.TaskRoutes;
 import io.spindle.observe.DatabaseReadiness;
+import io.spindle.observe.GlobalMeters;
 import io.spindle.observe.HttpMetricsFilter;
 import io.spindle.observe.JvmMetrics;
 import io.spindle.observe.ListenerProbe;
@@ -112,13 +112,14 @@ public final class Spindle {
         Duration grace = settings.shutdown().grace();
         Duration stepTimeout = settings.shutdown().stepTimeout();
         Settings.Db dbSettings = settings.db();
+        GlobalMeters.buildInBackground(); // Main started it already; the database's start does not need it
         String jdbcUrl = dbSettings.url().orElseGet(() -> lifecycle.register(
                 "embedded-postgres", Duration.ofSeconds(30), EmbeddedDatabase.start(dbSettings.embedded())).jdbcUrl());
-        MeterRegistry meters = Metrics.globalRegistry().unwrap(MeterRegistry.class);
-        JvmMetrics.bind(meters);
-        Database database = lifecycle.register("connection-pool", Duration.ofSeconds(10),
-                                               Database.open(dbSettings, jdbcUrl, meters));
+        Database database = lifecycle.register("connection-pool", Duration.ofSeconds(10), Database.open(dbSettings, jdbcUrl));
         Migrations.migrate(database.dataSource());
+        MeterRegistry meters = GlobalMeters.registry();
+        database.bindMetrics(meters);
+        JvmMetrics.bind(meters);
         Notifier notifier = lifecycle.register("notifier", stepTimeout, new Notifier(database, instance));
 
         QueueStore queues = new QueueStore(database);

@@ -39,6 +39,13 @@ public final class Database implements AutoCloseable {
      * ({@code hikaricp_connections_active}, {@code _idle}, {@code _pending}, {@code _max}, ...) go to {@code meters}.
      */
     public static Database open(Settings.Db settings, String jdbcUrl, MeterRegistry meters) {
+        Database database = open(settings, jdbcUrl);
+        database.bindMetrics(meters);
+        return database;
+    }
+
+    /** Opens the pool without its gauges yet ({@link #bindMetrics}): start-up opens it while the registry is built. */
+    public static Database open(Settings.Db settings, String jdbcUrl) {
         Settings.Pool pool = settings.pool();
         HikariConfig config = new HikariConfig();
         config.setPoolName("spindle");
@@ -56,10 +63,14 @@ public final class Database implements AutoCloseable {
         config.addDataSourceProperty("connectTimeout", Long.toString(Math.max(1, pool.acquireTimeout().toSeconds())));
         config.addDataSourceProperty("socketTimeout", Long.toString(pool.socketTimeout().toSeconds()));
         config.addDataSourceProperty("tcpKeepAlive", "true");
-        config.setMetricsTrackerFactory(new MicrometerMetricsTrackerFactory(meters));
         HikariDataSource dataSource = new HikariDataSource(config);
         LOG.info(() -> "connection pool open on " + redact(jdbcUrl) + " (max " + pool.maxSize() + ")");
         return new Database(dataSource);
+    }
+
+    /** The pool's gauges go to {@code meters} from now on; once only. */
+    public void bindMetrics(MeterRegistry meters) {
+        dataSource.setMetricsTrackerFactory(new MicrometerMetricsTrackerFactory(meters));
     }
 
     public DataSource dataSource() {
