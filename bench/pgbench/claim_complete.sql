@@ -5,6 +5,8 @@
 -- ('pgbench-' || :client_id), which is how transaction 2 finds exactly the rows this client claimed (pgbench
 -- cannot carry the ids between transactions without \gset). Transaction 2 completes them as succeeded.
 -- One script run = 2 transactions and up to 100 tasks; tasks/s is counted from the rows that end 'succeeded'.
+-- Transaction 2 finds them through tasks_lease (only running tasks hold a lease), as Spindle's own completion
+-- finds its tasks by id; the (queue, state) index it once used is gone (V8).
 WITH picked AS (
     SELECT id FROM tasks
     WHERE queue = 'bench' AND state = 'pending' AND run_at <= now()
@@ -18,4 +20,4 @@ FROM picked p
 WHERE t.id = p.id;
 UPDATE tasks SET state = 'succeeded', result = '{}', finished_at = now(), lease_owner = NULL, lease_until = NULL,
                  updated_at = now()
-WHERE queue = 'bench' AND state = 'running' AND lease_owner = 'pgbench-' || :client_id;
+WHERE lease_until IS NOT NULL AND lease_owner = 'pgbench-' || :client_id AND queue = 'bench' AND state = 'running';
