@@ -1,6 +1,7 @@
 package io.spindle;
 
 import java.lang.management.ManagementFactory;
+import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -274,7 +275,7 @@ public final class Spindle {
         return new Running(server, database, instance);
     }
 
-    private static String backendEvent(String queue, java.net.URI backend, BackendBreakers.State state) {
+    private static String backendEvent(String queue, URI backend, BackendBreakers.State state) {
         return JsonNodeFactory.instance.objectNode().put("queue", queue).put("url", backend.toString())
                 .put("state", state.text()).toString();
     }

@@ -3,6 +3,7 @@ package io.spindle.bus;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
@@ -42,7 +43,7 @@ final class Topic {
      */
     static final class RingBudget {
         private final long max;
-        private final java.util.concurrent.atomic.AtomicLong held = new java.util.concurrent.atomic.AtomicLong();
+        private final AtomicLong held = new AtomicLong();
 
         RingBudget(long max) {
             this.max = max;

@@ -8,6 +8,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongSupplier;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
@@ -67,7 +68,7 @@ public final class BackendBreakers {
 
     private static final class Entry {
         final CircuitBreaker breaker;
-        final java.util.concurrent.atomic.AtomicBoolean observed = new java.util.concurrent.atomic.AtomicBoolean();
+        final AtomicBoolean observed = new AtomicBoolean();
         volatile long openedAt;
 
         Entry(CircuitBreaker breaker) {

@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -103,7 +104,7 @@ public final class LeaseRoutes implements HttpService {
         Optional<String> raw = req.headers().first(HttpTaskHandler.LEASE);
         try {
             return UUID.fromString(raw.orElseThrow().strip());
-        } catch (IllegalArgumentException | java.util.NoSuchElementException e) {
+        } catch (IllegalArgumentException | NoSuchElementException e) {
             throw new SpindleException.Invalid("The Spindle-Lease header is missing or malformed.", List.of(
                     new FieldError("Spindle-Lease", "must be the lease token the delivery carried")));
         }

@@ -4,6 +4,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
+import java.time.OffsetDateTime;
 
 /**
  * Maps a row of {@code tasks} (selected with {@link #COLUMNS}) to a {@link Task}. Public for the stores of other
@@ -56,7 +57,7 @@ public final class TaskRows {
         return switch (value) {
             case null -> null;
             case Timestamp ts -> ts.toInstant();
-            case java.time.OffsetDateTime odt -> odt.toInstant();
+            case OffsetDateTime odt -> odt.toInstant();
             default -> throw new IllegalStateException("unexpected timestamp type " + value.getClass());
         };
     }
