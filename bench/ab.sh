@@ -6,7 +6,8 @@
 #
 # Usage: bash bench/ab.sh [--rounds N] [--drain N] [--http N] [--wakeups N] [--phases LIST] A B
 #   A, B       a directory holding spindle.jar and libs/ (copy target/spindle.jar and target/libs there), or
-#              DIR@NAME=value[,NAME=value...] for that build with more environment (e.g. /tmp/a@DISPATCH_MAX_dash_CONCURRENT=512)
+#              DIR@NAME=value[,NAME=value...] for that build with more environment (e.g. /tmp/a@DISPATCH_MAX_dash_CONCURRENT=512);
+#              HEAP=256m there sets that side's -Xmx instead
 #   --phases   any of topic,http,wakeup (default: all three): (a) topic drain, (b) http drain through one loopback
 #              sink, (c) idle wake-up (enqueue to receipt at the load generator's own sink)
 #   --rounds N interleaved rounds (default 3); --drain N tasks of the topic drain (default 50,000, warm-up a fifth);
@@ -79,9 +80,10 @@ for round in $(seq "$ROUNDS"); do
         label=$([ "$i" = 0 ] && echo A || echo B)
         say "round $round/$ROUNDS: $label (${SIDES[$i]})"
         psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB" >/dev/null
-        envs=()
+        envs=() heap=$HEAP
         [ -n "${ENVS[$i]}" ] && IFS=, read -r -a envs <<< "${ENVS[$i]}"
-        launch_spindle "${DIRS[$i]}/spindle.jar" "$DB" "$RUN/$label-r$round.log" "${envs[@]}" -- -Xmx"$HEAP"
+        for e in "${envs[@]}"; do [[ "$e" == HEAP=* ]] && heap=${e#HEAP=}; done # the side's own heap, e.g. DIR@HEAP=256m
+        launch_spindle "${DIRS[$i]}/spindle.jar" "$DB" "$RUN/$label-r$round.log" "${envs[@]}" -- -Xmx"$heap"
         out=$RUN/$label-r$round.kv
         : > "$out"
         for phase in ${PHASES//,/ }; do
