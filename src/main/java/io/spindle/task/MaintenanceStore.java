@@ -40,11 +40,16 @@ public final class MaintenanceStore {
      * keyed gives them: an enqueue whose statement read the queue before that PUT committed stores none, and the
      * queue's claim, which walks its keys, would never find the task.
      */
+    private static final String KEYED_QUEUES = "SELECT name FROM queues WHERE key_concurrency IS NOT NULL";
+
+    /**
+     * Only over the keyed queues, read first: joined with queues in one statement, it scanned every live task of
+     * every queue each pass (two seconds of a backend with half a million pending tasks), where most installations
+     * have no keyed queue at all.
+     */
     private static final String KEY_STRAYS = """
-            UPDATE tasks t SET concurrency_key = ''
-            FROM queues q
-            WHERE q.name = t.queue AND q.key_concurrency IS NOT NULL AND t.state IN ('pending', 'running')
-              AND t.concurrency_key IS NULL
+            UPDATE tasks SET concurrency_key = ''
+            WHERE queue = ANY(?::text[]) AND state IN ('pending', 'running') AND concurrency_key IS NULL
             """;
 
     public MaintenanceStore(Database db) {
@@ -85,7 +90,9 @@ public final class MaintenanceStore {
             }
             try {
                 int folded = Database.update(c, QueueCounts.FOLD);
-                int keyed = Database.update(c, KEY_STRAYS);
+                List<String> keyedQueues = Database.list(c, KEYED_QUEUES, row -> row.getString("name"));
+                int keyed = keyedQueues.isEmpty() ? 0
+                        : Database.update(c, KEY_STRAYS, c.createArrayOf("text", keyedQueues.toArray()));
                 List<TableStats> tables = tableStats(c);
                 List<Vacuumed> vacuumed = new ArrayList<>();
                 for (TableStats table : tables) {
