@@ -60,9 +60,11 @@ public final class CompletionWriter implements AutoCloseable {
                 }
                 pending.drainTo(batch, MAX_BATCH - batch.size());
                 List<Task> ended = store.complete(batch);
-                slots.free(batch.stream().map(Completion::queue).toList());
+                List<String> freed = batch.stream().map(Completion::queue).toList();
                 batch.clear();
                 transitions.attemptsEnded(ended);
+                // only after the events: a retried task claimed again at the ring must not start before its retrying
+                slots.free(freed);
             } catch (InterruptedException e) {
                 LOG.warning(() -> "completion writer interrupted with " + (pending.size()) + " results unwritten");
                 return;

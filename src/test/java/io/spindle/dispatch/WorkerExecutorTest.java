@@ -1,6 +1,7 @@
 package io.spindle.dispatch;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -124,7 +125,8 @@ class WorkerExecutorTest {
         assertThat(freed.tryAcquire(10, TimeUnit.SECONDS)).as("the worker is freed").isTrue();
         assertThat(workers.free()).isEqualTo(8);
         assertThat(world.next(1)).singleElement().asString().startsWith("task.succeeded");
-        assertThat(slots.held(queueName)).as("the queue's slot, once the end is written").isZero();
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                assertThat(slots.held(queueName)).as("the queue's slot, once the end is written").isZero());
     }
 
     @Test
