@@ -60,6 +60,7 @@ public final class Migrations {
         }
     }
 
+    /** Asked first, so that a first start leaves no "relation does not exist" error in the server's log. */
     private static boolean exists(Statement st) throws SQLException {
         try (ResultSet rs = st.executeQuery("SELECT to_regclass('flyway_schema_history') IS NOT NULL")) {
             return rs.next() && rs.getBoolean(1);

@@ -1,6 +1,7 @@
 package io.spindle.dispatch;
 
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -35,8 +36,7 @@ public final class QueueSlots {
     }
 
     void free(String queue) {
-        count(queue).decrementAndGet();
-        freed.run();
+        free(List.of(queue));
     }
 
     /** Frees one slot per entry (a batch of committed ends), ringing once. */

@@ -59,7 +59,7 @@ public final class DispatchStore {
                 FROM unnest(?::text[], ?::int[], ?::bigint[], ?::int[]) WITH ORDINALITY AS w(queue, n, lease_ms, mine, ord)
             ), room AS (
                 SELECT w.queue, w.lease_ms, w.ord, w.clock, w.me, q.key_concurrency, f.key_cursor, f.start_times, f.start_counts,
-                       f.waiters, f.waited_at, r.window_ms,
+                       f.waiters, others.owners AS other_waiters, others.ats AS others_waited_at, r.window_ms,
                        CASE WHEN q.rate_period_ms IS NOT NULL THEN greatest(1, q.rate_period_ms / 20) END AS rate_slot_ms,
                        greatest(0, least(w.n, q.max_concurrent - c.running, coalesce(fair.share - w.mine, w.n),
                                          coalesce(q.rate_permits - r.used, w.n))) AS n,
@@ -73,9 +73,13 @@ public final class DispatchStore {
                 LEFT JOIN queue_flow f ON f.queue = w.queue -- a queue inserted by hand has none: no shared bound then
                 CROSS JOIN LATERAL (SELECT coalesce(sum(qc.running), 0) AS running FROM queue_counts qc WHERE qc.queue = w.queue) c
                 CROSS JOIN LATERAL (
-                    SELECT CASE WHEN count(*) > 0 THEN (q.max_concurrent + count(*)::int) / (count(*)::int + 1) END AS share
+                    SELECT coalesce(array_agg(o.owner ORDER BY o.at), '{}') AS owners,
+                           coalesce(array_agg(o.at ORDER BY o.at), '{}') AS ats, count(*)::int AS n
                     FROM unnest(f.waiters, f.waited_at) AS o(owner, at)
                     WHERE o.owner <> w.me AND o.at > w.clock - interval '1 second'
+                ) others
+                CROSS JOIN LATERAL (
+                    SELECT CASE WHEN others.n > 0 THEN (q.max_concurrent + others.n) / (others.n + 1) END AS share
                 ) fair
                 CROSS JOIN LATERAL (
                     SELECT q.rate_period_ms + greatest(1, q.rate_period_ms / 10) AS window_ms
@@ -141,7 +145,8 @@ public final class DispatchStore {
                     SELECT r.queue, g.last_key,
                            CASE WHEN g.n IS NULL OR r.rate_slot_ms IS NULL THEN r.start_times ELSE s.times END AS times,
                            CASE WHEN g.n IS NULL OR r.rate_slot_ms IS NULL THEN r.start_counts ELSE s.counts END AS counts,
-                           coalesce(wl.waiters, '{}') AS waiters, coalesce(wl.waited_at, '{}') AS waited_at
+                           CASE WHEN r.bound_held THEN r.other_waiters || r.me ELSE r.other_waiters END AS waiters,
+                           CASE WHEN r.bound_held THEN r.others_waited_at || r.clock ELSE r.others_waited_at END AS waited_at
                     FROM room r
                     LEFT JOIN (SELECT p.queue, count(*)::int AS n, (array_agg(p.key ORDER BY p.key_ord DESC))[1] AS last_key
                                FROM picked p JOIN claimed c ON c.id = p.id GROUP BY p.queue) g ON g.queue = r.queue
@@ -153,12 +158,6 @@ public final class DispatchStore {
                                     UNION ALL SELECT r.clock, g.n WHERE g.n IS NOT NULL) a
                               GROUP BY floor(extract(epoch FROM a.at) * 1000 / r.rate_slot_ms)) e
                     ) s
-                    CROSS JOIN LATERAL (
-                        SELECT array_agg(o.owner ORDER BY o.at) AS waiters, array_agg(o.at ORDER BY o.at) AS waited_at
-                        FROM (SELECT * FROM unnest(r.waiters, r.waited_at) AS o(owner, at)
-                              WHERE o.owner <> r.me AND o.at > r.clock - interval '1 second'
-                              UNION ALL SELECT r.me, r.clock WHERE r.bound_held) o
-                    ) wl
                     WHERE g.n IS NOT NULL OR r.bound_held OR r.me = ANY(r.waiters)
                 ) x
                 WHERE f.queue = x.queue

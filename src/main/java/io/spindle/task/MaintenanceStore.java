@@ -35,17 +35,14 @@ public final class MaintenanceStore {
 
     private final Database db;
 
-    /**
-     * Unfinished tasks of a keyed queue that have no key get the empty key (no key), as the PUT that made the queue
-     * keyed gives them: an enqueue whose statement read the queue before that PUT committed stores none, and the
-     * queue's claim, which walks its keys, would never find the task.
-     */
     private static final String KEYED_QUEUES = "SELECT name FROM queues WHERE key_concurrency IS NOT NULL";
 
     /**
-     * Only over the keyed queues, read first: joined with queues in one statement, it scanned every live task of
-     * every queue each pass (two seconds of a backend with half a million pending tasks), where most installations
-     * have no keyed queue at all.
+     * Unfinished tasks of a keyed queue that have no key get the empty key (no key), as the PUT that made the queue
+     * keyed gives them: an enqueue whose statement read the queue before that PUT committed stores none, and the
+     * queue's claim, which walks its keys, would never find the task. Only over the keyed queues, read first
+     * ({@link #KEYED_QUEUES}; none, no statement): joined with queues, or with their names as a subquery, the plan
+     * scans every live task of every queue each pass (two seconds of a backend with half a million pending tasks).
      */
     private static final String KEY_STRAYS = """
             UPDATE tasks SET concurrency_key = ''

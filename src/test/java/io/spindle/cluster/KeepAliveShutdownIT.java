@@ -4,11 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -17,7 +12,6 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
@@ -97,21 +91,16 @@ class KeepAliveShutdownIT {
                 awaitAcknowledged(child, acknowledged, 2_000);
                 // one request admitted before the SIGTERM whose body is still on its way: the server's stop waits
                 // for it, so the producers' next requests meet the closed gate (503) rather than a closed listener
-                try (Socket slow = new Socket(InetAddress.getLoopbackAddress(), port)) {
-                    slow.setSoTimeout((int) IO_TIMEOUT.toMillis());
-                    OutputStream out = slow.getOutputStream();
-                    out.write(("POST " + ENQUEUE + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                               + "Content-Length: 15\r\n\r\n{\"payload\"").getBytes(StandardCharsets.US_ASCII));
-                    out.flush();
+                try (KeepAliveConnection slow = KeepAliveConnection.open(port, IO_TIMEOUT)) {
+                    String json = "{\"payload\": {}}";
+                    KeepAliveConnection.Response.Pending rest = slow.sendPart("POST", ENQUEUE, json, json.length() - 5);
                     Thread.sleep(200); // the server has read the head and admitted the request
                     child.terminate();
                     await().atMost(Duration.ofMillis(1500)).pollInterval(Duration.ofMillis(10))
                             .until(() -> statuses.containsKey(503));
-                    out.write(": {}}".getBytes(StandardCharsets.US_ASCII));
-                    out.flush();
-                    String head = responseHead(slow.getInputStream());
-                    assertThat(head).as("the request in flight at the SIGTERM").startsWith("HTTP/1.1 201");
-                    assertThat(head.toLowerCase(Locale.ROOT)).as("it ends its connection").contains("connection: close");
+                    KeepAliveConnection.Response response = rest.finish();
+                    assertThat(response.status()).as("the request in flight at the SIGTERM").isEqualTo(201);
+                    assertThat(response.closes()).as("it ends its connection").isTrue();
                 }
                 int exit = child.awaitExit(Duration.ofSeconds(20));
                 int atExit = acknowledged.get();
@@ -146,19 +135,6 @@ class KeepAliveShutdownIT {
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20))
                 .alias(count + " tasks acknowledged")
                 .until(() -> acknowledged.get() >= count);
-    }
-
-    /** The status line and headers of the response read from {@code in}. */
-    private static String responseHead(InputStream in) throws IOException {
-        StringBuilder head = new StringBuilder();
-        int c;
-        while ((c = in.read()) != -1) {
-            head.append((char) c);
-            if (head.length() >= 4 && head.lastIndexOf("\r\n\r\n") == head.length() - 4) {
-                break;
-            }
-        }
-        return head.toString();
     }
 
     private static long serverStepMillis(String output) {

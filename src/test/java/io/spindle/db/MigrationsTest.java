@@ -10,8 +10,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
-import com.zaxxer.hikari.HikariDataSource;
+import javax.sql.DataSource;
+
 import io.spindle.testing.TestDatabase;
+import io.spindle.testing.TestServer;
 import org.junit.jupiter.api.Test;
 
 /** The start-up's shortcut past Flyway is taken only on a schema at this build's newest version. */
@@ -30,13 +32,14 @@ class MigrationsTest {
 
     @Test
     void flywayIsSkippedOnlyWhenEveryMigrationIsAppliedAndNoneFailed() throws Exception {
-        try (TestDatabase.Fresh db = TestDatabase.fresh(); HikariDataSource pool = pool(db)) {
+        try (TestDatabase.Fresh db = TestDatabase.fresh();
+             Database database = Database.open(TestServer.settings(db.jdbcUrl(), db).db(), db.jdbcUrl())) {
+            DataSource pool = database.dataSource();
             assertThat(Migrations.upToDate(pool)).as("an empty database").isFalse();
             Migrations.migrate(pool);
             assertThat(Migrations.upToDate(pool)).as("migrated").isTrue();
             try (Connection c = pool.getConnection(); Statement st = c.createStatement()) {
-                st.execute("SELECT 1 FROM queue_flow LIMIT 1"); // the newest migration's columns are there
-                st.execute("SELECT waiters, waited_at FROM queue_flow LIMIT 1");
+                st.execute("SELECT waiters, waited_at FROM queue_flow LIMIT 1"); // the newest migration's columns
 
                 st.execute("UPDATE flyway_schema_history SET success = false WHERE version = '" + Migrations.NEWEST + "'");
                 assertThat(Migrations.upToDate(pool)).as("the newest migration failed").isFalse();
@@ -44,14 +47,5 @@ class MigrationsTest {
                 assertThat(Migrations.upToDate(pool)).as("one behind").isFalse();
             }
         }
-    }
-
-    private static HikariDataSource pool(TestDatabase.Fresh db) {
-        HikariDataSource pool = new HikariDataSource();
-        pool.setJdbcUrl(db.jdbcUrl());
-        pool.setUsername(db.username());
-        pool.setPassword(db.password());
-        pool.setMaximumPoolSize(2);
-        return pool;
     }
 }

@@ -31,6 +31,12 @@ public final class KeepAliveConnection implements AutoCloseable {
             return Optional.ofNullable(headers.get(name.toLowerCase(Locale.ROOT)));
         }
 
+        /** The rest of a request begun by {@link #sendPart}: sends it and reads the response. */
+        @FunctionalInterface
+        public interface Pending {
+            Response finish() throws IOException;
+        }
+
         /** Whether it carried {@code Connection: close}: the server ends the connection after it. */
         public boolean closes() {
             return header("connection").map(v -> v.toLowerCase(Locale.ROOT).contains("close")).orElse(false);
@@ -58,14 +64,34 @@ public final class KeepAliveConnection implements AutoCloseable {
 
     /** Sends one request on this connection and reads its response; an I/O error means the connection is gone. */
     public Response send(String method, String path, String json) throws IOException {
+        byte[] body = sendHead(method, path, json);
+        out.write(body);
+        out.flush();
+        return read();
+    }
+
+    /**
+     * Sends a request's head and only the first {@code sent} bytes of its body, so that the server has admitted the
+     * request and waits for the rest; {@link #finish} sends the rest and reads the response.
+     */
+    public Response.Pending sendPart(String method, String path, String json, int sent) throws IOException {
+        byte[] body = sendHead(method, path, json);
+        out.write(body, 0, sent);
+        out.flush();
+        return () -> {
+            out.write(body, sent, body.length - sent);
+            out.flush();
+            return read();
+        };
+    }
+
+    private byte[] sendHead(String method, String path, String json) throws IOException {
         byte[] body = json == null ? new byte[0] : json.getBytes(StandardCharsets.UTF_8);
         String head = method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                 + (json == null ? "" : "Content-Type: application/json\r\n")
                 + "Content-Length: " + body.length + "\r\n\r\n";
         out.write(head.getBytes(StandardCharsets.ISO_8859_1));
-        out.write(body);
-        out.flush();
-        return read();
+        return body;
     }
 
     private Response read() throws IOException {
