@@ -343,8 +343,9 @@ warnings=$(grep -E '^\[[0-9.]+s\]\[(warning|error)\]' "$LOGS/run.log" | sort -u 
 [ -z "$warnings" ] || say "JVM warnings at start: $warnings"
 
 # -XX:AOTMode=on: the JVM refuses to start when it cannot use the AOT cache
+IMAGE_JAVA_OPTIONS=$(podman image inspect --format '{{range .Config.Env}}{{println .}}{{end}}' "$IMAGE" | sed -n 's/^JDK_JAVA_OPTIONS=//p')
 aot=$PREFIX-aot
-"${RUN[@]}" --name "$aot" -e JDK_JAVA_OPTIONS=-XX:AOTMode=on "$IMAGE" >/dev/null 2>>"$LOGS/podman.log"
+"${RUN[@]}" --name "$aot" -e JDK_JAVA_OPTIONS="-XX:AOTMode=on $IMAGE_JAVA_OPTIONS" "$IMAGE" >/dev/null 2>>"$LOGS/podman.log"
 if wait_ready "$PORT" 20 "$aot"; then pass "the AOT cache is in use (starts with -XX:AOTMode=on)"
 else fail "the JVM cannot use the AOT cache: $(podman logs "$aot" 2>&1 | grep -iE 'aot|error' | head -n 3)"; fi
 podman rm -f -t 10 "$aot" >/dev/null 2>&1
@@ -367,7 +368,7 @@ if [ -n "$JDK" ]; then
     for i in 1 2 3 4 5; do
         t0=$(now_ms)
         (cd "$APP" && exec env DB_URL="$db_url" DB_USERNAME="$db_user" DB_PASSWORD="$db_password" SERVER_HOST=127.0.0.1 \
-            SERVER_PORT="$PORT" "$JDK/bin/java" -XX:MaxRAMPercentage=75 -jar spindle.jar >"$LOGS/outside-$i.log" 2>&1) &
+            SERVER_PORT="$PORT" "$JDK/bin/java" $IMAGE_JAVA_OPTIONS -jar spindle.jar >"$LOGS/outside-$i.log" 2>&1) &
         OUTSIDE_PID=$!
         if wait_ready "$PORT" 30; then out_times+=($(( $(now_ms) - t0 ))); fi
         kill "$OUTSIDE_PID" 2>/dev/null; wait "$OUTSIDE_PID" 2>/dev/null; OUTSIDE_PID=
@@ -375,7 +376,7 @@ if [ -n "$JDK" ]; then
     done
 fi
 in_median=$(printf '%s\n' "${in_times[@]}" | median)
-say "start to ready, outside a container (same jar and libs, host JDK $("$JDK/bin/java" -version 2>&1 | sed -n 's/.*version "\([^"]*\)".*/\1/p'), no AOT cache): median $(printf '%s\n' "${out_times[@]}" | median) ms of [${out_times[*]}]; Spindle's own 'started in' [${out_jvm[*]}] ms"
+say "start to ready, outside a container (same jar and libs, host JDK $("$JDK/bin/java" -version 2>&1 | sed -n 's/.*version "\([^"]*\)".*/\1/p'), the image's JDK_JAVA_OPTIONS $IMAGE_JAVA_OPTIONS, no AOT cache): median $(printf '%s\n' "${out_times[@]}" | median) ms of [${out_times[*]}]; Spindle's own 'started in' [${out_jvm[*]}] ms"
 say "load average while timing: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
 # A target, not a check: on a machine shared with other work the times follow its load.
 if [ "${#in_times[@]}" -ne 5 ]; then
