@@ -138,7 +138,10 @@ public final class Spindle {
         TopicBus bus = events.bus();
         TaskEvents taskEvents = (event, task) ->
                 bus.publishIfWatched("tasks." + task.queue(), event.type(), () -> TaskJson.summary(task));
-        TaskTransitions transitions = new TaskTransitions(metrics, taskEvents, waiters, wakeup::ring, notifier::send);
+        QueueCatalog catalog = new QueueCatalog(queues, configs -> { });
+        catalog.refresh();
+        TaskTransitions transitions = new TaskTransitions(metrics, taskEvents, waiters, wakeup::ring, notifier::send,
+                                                          catalog::paused);
         QueueSlots slots = new QueueSlots(wakeup::ring);
         CompletionWriter completions = lifecycle.register("completion-writer", stepTimeout, new CompletionWriter(
                 dispatchStore, dispatch.maxConcurrent() * dispatch.completionsPerWorker(), transitions, slots));
@@ -158,8 +161,6 @@ public final class Spindle {
         WorkerExecutor workers = lifecycle.register("workers", grace.plusSeconds(10), new WorkerExecutor(
                 dispatch.maxConcurrent(), handlers::forQueue, completions, dispatchStore,
                 retry, metrics, transitions, slots, wakeup::ring, Clock.systemUTC()));
-        QueueCatalog catalog = new QueueCatalog(queues, configs -> { });
-        catalog.refresh();
         lifecycle.register("lease-reaper", stepTimeout, PeriodicDuty.start("lease-reaper", dispatch.leaseMargin(),
                 new LeaseReaper(dispatchStore, retry, transitions)));
         QueueDepthSampler depth = new QueueDepthSampler(queues, meters);

@@ -39,4 +39,10 @@ public final class QueueCatalog {
     public Map<String, Queue> all() {
         return queues;
     }
+
+    /** Whether the queue is paused as last read; a queue not read yet is not. */
+    public boolean paused(String queue) {
+        Queue known = queues.get(queue);
+        return known != null && known.paused();
+    }
 }

@@ -5,6 +5,7 @@ import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Predicate;
 
 import io.spindle.db.Notifications;
 import io.spindle.task.Task;
@@ -19,7 +20,8 @@ import io.spindle.task.TaskWaiters;
  * {@code tasks.{queue}}; the long-polls of tasks that finished (or were sent back by a client) woken; the
  * dispatcher rung when tasks are pending again; and the same news for other instances over
  * {@code LISTEN/NOTIFY}. Events come before the wake-ups, so a task's {@code task.started} can never overtake
- * its {@code task.created}. docs/state-machine.md lists the transitions.
+ * its {@code task.created}. Tasks pending in a paused queue ring and tell nobody: no instance claims from it,
+ * and its resume rings every dispatcher. docs/state-machine.md lists the transitions.
  */
 public final class TaskTransitions {
 
@@ -39,15 +41,20 @@ public final class TaskTransitions {
     private final TaskWaiters waiters;
     private final Runnable dispatcher;
     private final Broadcast others;
+    private final Predicate<String> paused;
 
-    /** @param dispatcher rings this instance's dispatcher ({@link Wakeup#ring}) */
+    /**
+     * @param dispatcher rings this instance's dispatcher ({@link Wakeup#ring})
+     * @param paused     whether a queue is paused ({@link QueueCatalog#paused})
+     */
     public TaskTransitions(TaskMetrics metrics, TaskEvents events, TaskWaiters waiters, Runnable dispatcher,
-                           Broadcast others) {
+                           Broadcast others, Predicate<String> paused) {
         this.metrics = metrics;
         this.events = events;
         this.waiters = waiters;
         this.dispatcher = dispatcher;
         this.others = others;
+        this.paused = paused;
     }
 
     /** pending, new: enqueued (rows created now; those found by idempotency key are not transitions). */
@@ -110,7 +117,7 @@ public final class TaskTransitions {
             if (task.state().isFinished() || kind == Kind.REDRIVEN) {
                 settled.add(task.id());
             }
-            if (task.state() == TaskState.PENDING) {
+            if (task.state() == TaskState.PENDING && !paused.test(task.queue())) {
                 pendingIn.add(task.queue());
             }
         }

@@ -48,7 +48,7 @@ final class DispatchDatabase implements AutoCloseable {
         tasks = new TaskStore(db);
         store = new DispatchStore(db, INSTANCE);
         transitions = new TaskTransitions(metrics, (event, task) -> announced.add(event.type() + " " + task.id()),
-                                          new TaskWaiters(10), ring, (channel, items) -> { });
+                                          new TaskWaiters(10), ring, (channel, items) -> { }, queue -> false);
     }
 
     Queue queue(String name, int maxConcurrent, Queue.RetryPolicy retry) {

@@ -35,7 +35,8 @@ class TaskTransitionsEffectsTest {
                 if (!items.isEmpty()) {
                     effects.add(channel + " " + items);
                 }
-            });
+            },
+            queue -> queue.equals("paused"));
 
     @Test
     void aBatchOfEndedAttemptsIsCountedAnnouncedWokenRungAndBroadcastInThatOrder() {
@@ -57,6 +58,19 @@ class TaskTransitionsEffectsTest {
 
         assertThat(effects).containsExactly("task.created 1", "task.created 2", "ring", Notifications.WAKE + " [q]");
         assertThat(registry.get("spindle.tasks.enqueued").counter().count()).isEqualTo(2.0);
+    }
+
+    @Test
+    void tasksPendingInAPausedQueueAreCountedAndAnnouncedButRingAndTellNobody() {
+        transitions.created(List.of(task(1, "paused", TaskState.PENDING)));
+        transitions.attemptsEnded(List.of(task(2, "paused", TaskState.PENDING), task(3, "paused", TaskState.SUCCEEDED)));
+        transitions.created(List.of(task(4, "paused", TaskState.PENDING), task(5, TaskState.PENDING)));
+
+        assertThat(effects).containsExactly(
+                "task.created 1",
+                "task.retrying 2", "task.succeeded 3", Notifications.DONE + " [3]",
+                "task.created 4", "task.created 5", "ring", Notifications.WAKE + " [q]");
+        assertThat(registry.get("spindle.tasks.enqueued").tag("queue", "paused").counter().count()).isEqualTo(2.0);
     }
 
     @Test
@@ -140,7 +154,11 @@ class TaskTransitionsEffectsTest {
     }
 
     private static Task task(long id, TaskState state) {
+        return task(id, "q", state);
+    }
+
+    private static Task task(long id, String queue, TaskState state) {
         Instant now = Instant.parse("2026-01-01T00:00:00Z");
-        return new Task(id, "q", state, "{}", 0, now, 1, 3, null, null, null, now, now, null);
+        return new Task(id, queue, state, "{}", 0, now, 1, 3, null, null, null, now, now, null);
     }
 }
