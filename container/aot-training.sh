@@ -10,7 +10,8 @@ WORK=$(mktemp -d)
 chown postgres "$WORK"
 as_postgres() { su postgres -s /bin/sh -c "$*"; }
 
-# A port nothing else holds, in case the build shares the host's network.
+# A port nothing else holds, in case the build shares the host's network. (bench/lib.sh has the same function;
+# this script runs alone inside the image build, so it keeps its own.)
 free_port() {
     local port
     while :; do

@@ -235,13 +235,8 @@ if [ -n "$JDK" ]; then
 fi
 
 # --- a database and a sink ------------------------------------------------------------------------------
-free_port() {
-    local port
-    while :; do
-        port=$((20000 + RANDOM % 40000))
-        (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return; }
-    done
-}
+# free_port: a loopback port nothing listens on
+source "$ROOT/bench/lib.sh"
 wait_ready() {   # PORT SECONDS [CONTAINER]: 0 once readiness answers 200
     # the container's liveness is asked only every 25th poll: a podman process costs a good part of a core for
     # a moment, which on two cores slowed the very start being timed
