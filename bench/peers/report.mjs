@@ -75,8 +75,10 @@ for (const [f, title, target, min] of [
 for (const f of ['d8', 'd64']) {
   const c = f.slice(1);
   const ratio = S(f) / G(f);
-  row(`(d) single enqueue, ${c} concurrent clients: tasks/s (Spindle POST over keep-alive HTTP; addJob)`, int(S(f)), int(G(f)), times(ratio), '≥ 5×',
-    Number.isFinite(ratio) ? ratio >= 5 : null);
+  // issue 9 sets the targets at 64 clients; 8 clients are measured for the shape of the curve
+  const target = f === 'd64';
+  row(`(d) single enqueue, ${c} concurrent clients: tasks/s (Spindle POST over keep-alive HTTP; addJob)`, int(S(f)), int(G(f)), times(ratio),
+    target ? '≥ 5×' : '—', target && Number.isFinite(ratio) ? ratio >= 5 : null);
 }
 row('(e) bulk enqueue, 100 a request, 8 clients: tasks/s (Spindle batch POST; addJobs of 100)', int(S('e')), int(G('e')), times(S('e') / G('e')), '—', null);
 if (Object.keys(pg).length) {
