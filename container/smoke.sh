@@ -26,6 +26,7 @@ set -uo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT=$PWD
+source "$ROOT/bench/lib.sh"      # free_port
 WORK=${SMOKE_WORK:-/var/tmp/spindle-container-smoke}
 IMAGE=localhost/spindle:smoke
 PREFIX=spindle-smoke
@@ -235,8 +236,6 @@ if [ -n "$JDK" ]; then
 fi
 
 # --- a database and a sink ------------------------------------------------------------------------------
-# free_port: a loopback port nothing listens on
-source "$ROOT/bench/lib.sh"
 wait_ready() {   # PORT SECONDS [CONTAINER]: 0 once readiness answers 200
     # the container's liveness is asked only every 25th poll: a podman process costs a good part of a core for
     # a moment, which on two cores slowed the very start being timed

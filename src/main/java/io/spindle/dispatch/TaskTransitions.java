@@ -117,10 +117,11 @@ public final class TaskTransitions {
             if (task.state().isFinished() || kind == Kind.REDRIVEN) {
                 settled.add(task.id());
             }
-            if (task.state() == TaskState.PENDING && !paused.test(task.queue())) {
+            if (task.state() == TaskState.PENDING) {
                 pendingIn.add(task.queue());
             }
         }
+        pendingIn.removeIf(paused); // once a queue, not once a task
         if (!settled.isEmpty()) {
             waiters.wake(settled);
         }
