@@ -1,11 +1,17 @@
 package io.spindle;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
 import java.util.logging.Level;
+import java.util.logging.LogManager;
 import java.util.logging.Logger;
 
+import io.helidon.config.Config;
 import io.helidon.config.ConfigException;
-import io.helidon.logging.common.LogConfig;
 import io.spindle.config.InvalidSettingException;
 import io.spindle.config.Settings;
 import io.spindle.config.SettingsLoader;
@@ -21,13 +27,17 @@ public final class Main {
     }
 
     public static void main(String[] args) {
-        LogConfig.configureRuntime();
-        GlobalMeters.buildInBackground();
+        CompletableFuture<Config> configuration = new CompletableFuture<>();
+        GlobalMeters.buildInBackground(configuration);
+        configureLogging();
         Logger log = Logger.getLogger(Main.class.getName());
         Settings settings;
         try {
-            settings = SettingsLoader.load(SettingsLoader.defaultSources());
+            Config config = SettingsLoader.defaultSources();
+            configuration.complete(config);
+            settings = SettingsLoader.load(config);
         } catch (InvalidSettingException | ConfigException e) {
+            configuration.completeExceptionally(e);
             System.err.println("spindle: " + e.getMessage());
             System.exit(2);
             return;
@@ -49,6 +59,27 @@ public final class Main {
             log.log(Level.SEVERE, "Spindle failed to start: " + e.getMessage(), e);
             lifecycle.close();
             System.exit(1);
+        }
+    }
+
+    /**
+     * java.util.logging from {@code logging.properties} in the working directory if there is one, else from the
+     * jar's; left to the JVM when {@code java.util.logging.config.file} or {@code .class} is set. (Helidon's
+     * {@code LogConfig} reads the same files; this does it without a service lookup of its providers.)
+     */
+    private static void configureLogging() {
+        if (System.getProperty("java.util.logging.config.file") != null
+                || System.getProperty("java.util.logging.config.class") != null) {
+            return;
+        }
+        Path local = Path.of("logging.properties");
+        try (InputStream in = Files.exists(local) ? Files.newInputStream(local)
+                : Main.class.getResourceAsStream("/logging.properties")) {
+            if (in != null) {
+                LogManager.getLogManager().readConfiguration(in);
+            }
+        } catch (IOException e) {
+            System.err.println("spindle: cannot read logging.properties, logging with the JVM's defaults: " + e.getMessage());
         }
     }
 }

@@ -113,13 +113,13 @@ public final class Spindle {
         Duration grace = settings.shutdown().grace();
         Duration stepTimeout = settings.shutdown().stepTimeout();
         Settings.Db dbSettings = settings.db();
-        GlobalMeters.buildInBackground(); // Main started it already; the database's start does not need it
+        GlobalMeters.buildInBackground(); // Main started it already
         String jdbcUrl = dbSettings.url().orElseGet(() -> lifecycle.register(
                 "embedded-postgres", Duration.ofSeconds(30), EmbeddedDatabase.start(dbSettings.embedded())).jdbcUrl());
-        Database database = lifecycle.register("connection-pool", Duration.ofSeconds(10), Database.open(dbSettings, jdbcUrl));
-        Migrations.migrate(database.dataSource());
+        // the pool opens and the schema is migrated on a thread of their own; awaitOpen waits before the first statement
+        Database database = lifecycle.register("connection-pool", Duration.ofSeconds(10),
+                                               Database.openInBackground(dbSettings, jdbcUrl, Migrations::migrate));
         MeterRegistry meters = GlobalMeters.registry();
-        database.bindMetrics(meters);
         JvmMetrics.bind(meters);
         Notifier notifier = lifecycle.register("notifier", stepTimeout, new Notifier(database, instance));
 
@@ -134,6 +134,8 @@ public final class Spindle {
 
         PgListener listener = lifecycle.register("notification-listener", stepTimeout,
                 new PgListener(jdbcUrl, dbSettings.username(), dbSettings.password(), settings.listener().reconnectDelay()));
+        database.awaitOpen(); // the first statements follow; what failed to open or migrate ends the start here
+        database.bindMetrics(meters);
         BusWiring events = BusWiring.start(settings.bus(), stepTimeout, database, listener, instance, meters, lifecycle);
         TopicBus bus = events.bus();
         TaskEvents taskEvents = (event, task) ->

@@ -8,6 +8,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.Consumer;
 import java.util.logging.Logger;
 
 import javax.sql.DataSource;
@@ -28,10 +31,10 @@ public final class Database implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Database.class.getName());
     private static final Duration RETRY_AFTER = Duration.ofSeconds(2);
 
-    private final HikariDataSource dataSource;
+    private final CompletableFuture<HikariDataSource> pool;
 
-    private Database(HikariDataSource dataSource) {
-        this.dataSource = dataSource;
+    private Database(CompletableFuture<HikariDataSource> pool) {
+        this.pool = pool;
     }
 
     /**
@@ -44,8 +47,42 @@ public final class Database implements AutoCloseable {
         return database;
     }
 
-    /** Opens the pool without its gauges yet ({@link #bindMetrics}): start-up opens it while the registry is built. */
+    /** Opens the pool without its gauges yet ({@link #bindMetrics}). */
     public static Database open(Settings.Db settings, String jdbcUrl) {
+        return new Database(CompletableFuture.completedFuture(pool(settings, jdbcUrl)));
+    }
+
+    /**
+     * Opens the pool and then runs {@code prepare} on it (the migrations) on a thread of its own, and returns at
+     * once: start-up wires the parts that need no database meanwhile (a first connection and the schema check take
+     * a tenth of a second of a cold JVM). A statement waits until both are done; {@link #awaitOpen} throws what
+     * failed, and a pool whose {@code prepare} failed is closed.
+     */
+    public static Database openInBackground(Settings.Db settings, String jdbcUrl, Consumer<DataSource> prepare) {
+        CompletableFuture<HikariDataSource> pool = new CompletableFuture<>();
+        Thread.ofVirtual().name("database-open").start(() -> {
+            try {
+                HikariDataSource dataSource = pool(settings, jdbcUrl);
+                try {
+                    prepare.accept(dataSource);
+                } catch (RuntimeException | Error e) {
+                    dataSource.close();
+                    throw e;
+                }
+                pool.complete(dataSource);
+            } catch (RuntimeException | Error e) {
+                pool.completeExceptionally(e);
+            }
+        });
+        return new Database(pool);
+    }
+
+    /** Waits until the pool of {@link #openInBackground} is open and prepared; throws what failed there. */
+    public void awaitOpen() {
+        hikari();
+    }
+
+    private static HikariDataSource pool(Settings.Db settings, String jdbcUrl) {
         Settings.Pool pool = settings.pool();
         HikariConfig config = new HikariConfig();
         config.setPoolName("spindle");
@@ -65,16 +102,28 @@ public final class Database implements AutoCloseable {
         config.addDataSourceProperty("tcpKeepAlive", "true");
         HikariDataSource dataSource = new HikariDataSource(config);
         LOG.info(() -> "connection pool open on " + redact(jdbcUrl) + " (max " + pool.maxSize() + ")");
-        return new Database(dataSource);
+        return dataSource;
     }
 
     /** The pool's gauges go to {@code meters} from now on; once only. */
     public void bindMetrics(MeterRegistry meters) {
-        dataSource.setMetricsTrackerFactory(new MicrometerMetricsTrackerFactory(meters));
+        hikari().setMetricsTrackerFactory(new MicrometerMetricsTrackerFactory(meters));
     }
 
+    /** The pool, once open (waiting for {@link #openInBackground}); throws what failed there. */
     public DataSource dataSource() {
-        return dataSource;
+        return hikari();
+    }
+
+    private HikariDataSource hikari() {
+        try {
+            return pool.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof Error error) {
+                throw error;
+            }
+            throw e.getCause() instanceof RuntimeException failed ? failed : e;
+        }
     }
 
     /**
@@ -84,7 +133,7 @@ public final class Database implements AutoCloseable {
      */
     Connection connection() {
         try {
-            return dataSource.getConnection();
+            return hikari().getConnection();
         } catch (SQLException e) {
             throw unavailable(e);
         }
@@ -214,7 +263,11 @@ public final class Database implements AutoCloseable {
 
     @Override
     public void close() {
-        dataSource.close();
+        try {
+            pool.join().close();
+        } catch (CompletionException e) {
+            // it never opened: nothing to close
+        }
     }
 
     private static String redact(String jdbcUrl) {
