@@ -2,9 +2,6 @@ package io.spindle;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 
 import io.spindle.testing.ChildProcess;
+import io.spindle.testing.LocalHttp;
 import io.spindle.testing.TestDatabase;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,9 +21,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class WorkingDirectoryIT {
     private static final Duration READY_WITHIN = Duration.ofSeconds(30);
-
-    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(1)).build();
 
     private final int port = ChildProcess.freePort();
 
@@ -69,10 +64,8 @@ class WorkingDirectoryIT {
         return child;
     }
 
-    private String get(ChildProcess child, String path) throws Exception {
-        HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                                                            .timeout(Duration.ofSeconds(5)).build(),
-                                                    HttpResponse.BodyHandlers.ofString());
+    private String get(ChildProcess child, String path) {
+        HttpResponse<String> response = new LocalHttp(port).get(path);
         assertThat(response.statusCode()).as("%s; output:%n%s", path, child.output()).isEqualTo(200);
         return response.body();
     }
